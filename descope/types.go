@@ -1,0 +1,233 @@
+package descope
+
+import "strings"
+
+// Kind names a kind of object in a Descope project, as users write it in
+// own(kind) and as plans report it.
+type Kind string
+
+// The kinds descope-run manages.
+const (
+	KindProject    Kind = "project"
+	KindTenant     Kind = "tenant"
+	KindFlow       Kind = "flow"
+	KindTheme      Kind = "theme"
+	KindRole       Kind = "role"
+	KindPermission Kind = "permission"
+)
+
+// Kinds lists every kind in the order plans present them.
+var Kinds = []Kind{KindProject, KindPermission, KindRole, KindTenant, KindFlow, KindTheme}
+
+// OwnableKinds lists the kinds that own() accepts: those whose live objects a
+// config may claim and so delete.
+var OwnableKinds = []Kind{KindTenant, KindFlow, KindRole, KindPermission}
+
+// Origin records where a declaration was made: its Starlark call stack,
+// innermost frame first, each "file:line:col: in fn". Origins never reach the
+// canonical JSON form, so moving a declaration does not change a plan.
+type Origin []string
+
+// Pos returns the innermost position ("file:line:col"), or "" when unknown.
+func (o Origin) Pos() string {
+	if len(o) == 0 {
+		return ""
+	}
+	pos, _, _ := strings.Cut(o[0], ": in ")
+	return pos
+}
+
+// Project is the project itself: its id, name and tags.
+type Project struct {
+	ID   string    `json:"id,omitempty"`
+	Name *string   `json:"name,omitempty"`
+	Tags *[]string `json:"tags,omitempty"`
+
+	Origin Origin `json:"-"`
+}
+
+// Tenant is a Descope tenant. Field names in JSON are the Management API's
+// wire names (descope-api.md section 4.1).
+type Tenant struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Domains are the self-provisioning email domains (a set: order is not significant).
+	Domains *[]string `json:"selfProvisioningDomains,omitempty"`
+	// Attributes are custom attributes: values are string, number (int64 or
+	// float64), bool, or []any of those.
+	Attributes *map[string]any `json:"customAttributes,omitempty"`
+	EnforceSSO *bool           `json:"enforceSSO,omitempty"`
+	Disabled   *bool           `json:"disabled,omitempty"`
+	// Parent is the parent tenant's id; "" is a top-level tenant. It is set on
+	// create only: changing it replaces the tenant.
+	Parent       *string         `json:"parent,omitempty"`
+	DefaultRoles *[]string       `json:"defaultRoles,omitempty"`
+	Settings     *TenantSettings `json:"settings,omitempty"`
+
+	Origin Origin `json:"-"`
+}
+
+// TenantSettings are a tenant's session and SSO settings
+// (GET/POST /v1/mgmt/tenant/settings). Every field is optional; a nil field is
+// unmanaged.
+type TenantSettings struct {
+	// Domains are the tenant's SSO domains (a set).
+	Domains                    *[]string `json:"domains,omitempty"`
+	AuthType                   *string   `json:"authType,omitempty"`
+	SessionSettingsEnabled     *bool     `json:"enabled,omitempty"`
+	RefreshTokenExpiration     *int64    `json:"refreshTokenExpiration,omitempty"`
+	RefreshTokenExpirationUnit *string   `json:"refreshTokenExpirationUnit,omitempty"`
+	SessionTokenExpiration     *int64    `json:"sessionTokenExpiration,omitempty"`
+	SessionTokenExpirationUnit *string   `json:"sessionTokenExpirationUnit,omitempty"`
+	StepupTokenExpiration      *int64    `json:"stepupTokenExpiration,omitempty"`
+	StepupTokenExpirationUnit  *string   `json:"stepupTokenExpirationUnit,omitempty"`
+	EnableInactivity           *bool     `json:"enableInactivity,omitempty"`
+	InactivityTime             *int64    `json:"inactivityTime,omitempty"`
+	InactivityTimeUnit         *string   `json:"inactivityTimeUnit,omitempty"`
+	JITDisabled                *bool     `json:"JITDisabled,omitempty"`
+}
+
+// ExpirationUnits are the values the *Unit settings accept.
+var ExpirationUnits = []string{"seconds", "minutes", "hours", "days", "weeks"}
+
+// AuthTypes are the values TenantSettings.AuthType accepts.
+var AuthTypes = []string{"none", "saml", "oidc"}
+
+// Flow is a flow and its v2 export document (descope-api.md section 4.2):
+// {flowId, metadata, contents, screens, references}.
+type Flow struct {
+	ID string `json:"id"`
+	// Name is the flow's display name as listed by the API (live state only).
+	Name string `json:"name,omitempty"`
+	// Document is the v2 export document; nil in a live State when the flow
+	// was listed but not exported.
+	Document map[string]any `json:"document,omitempty"`
+	// Src is the file the document was read from, relative to the workspace
+	// root (desired state only).
+	Src string `json:"src,omitempty"`
+
+	Origin Origin `json:"-"`
+}
+
+// BuiltinFlows are the flows every project has and that are never deleted.
+var BuiltinFlows = []string{"sign-in", "sign-up", "sign-up-or-in", "step-up"}
+
+// IsBuiltinFlow reports whether id names a built-in flow.
+func IsBuiltinFlow(id string) bool {
+	for _, b := range BuiltinFlows {
+		if b == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Theme is the project theme, a v2 export document {styles, componentsVersion, references}.
+type Theme struct {
+	Document map[string]any `json:"document"`
+	Src      string         `json:"src,omitempty"`
+
+	Origin Origin `json:"-"`
+}
+
+// Role is a role, project-wide (Tenant "") or tenant-scoped. It is identified
+// by (Tenant, Name).
+type Role struct {
+	Name        string    `json:"name"`
+	Tenant      string    `json:"tenantId,omitempty"`
+	Description *string   `json:"description,omitempty"`
+	Permissions *[]string `json:"permissionNames,omitempty"`
+	Default     *bool     `json:"default,omitempty"`
+	Private     *bool     `json:"private,omitempty"`
+
+	Origin Origin `json:"-"`
+}
+
+// Key returns the role's identity: "name" for a project role, "tenant/name"
+// for a tenant role.
+func (r *Role) Key() string {
+	if r.Tenant == "" {
+		return r.Name
+	}
+	return r.Tenant + "/" + r.Name
+}
+
+// Permission is a permission, identified by its name.
+type Permission struct {
+	Name        string  `json:"name"`
+	Description *string `json:"description,omitempty"`
+	// SystemDefault marks the preconfigured permissions (live state only).
+	SystemDefault bool `json:"systemDefault,omitempty"`
+
+	Origin Origin `json:"-"`
+}
+
+// PreconfiguredRoles and PreconfiguredPermissions exist in every new project
+// (descope-api.md section 8). Configs may name them without declaring them and
+// descope-run never deletes them.
+var (
+	PreconfiguredRoles       = []string{"Tenant Admin"}
+	PreconfiguredPermissions = []string{"Impersonate", "SSO Admin", "User Admin"}
+)
+
+// IsPreconfiguredPermission reports whether name is a preconfigured permission.
+func IsPreconfiguredPermission(name string) bool { return contains(PreconfiguredPermissions, name) }
+
+// IsPreconfiguredRole reports whether a project role of this name is preconfigured.
+func IsPreconfiguredRole(name string) bool { return contains(PreconfiguredRoles, name) }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Ownership is a claim made with own(kind, match): live objects of Kind whose
+// id matches the glob Match and that the config does not declare are deleted.
+type Ownership struct {
+	Kind  Kind   `json:"kind"`
+	Match string `json:"match"`
+
+	Origin Origin `json:"-"`
+}
+
+// Matches reports whether id falls under the claim. Match is a glob where '*'
+// matches any run of characters and '?' one character.
+func (o *Ownership) Matches(id string) bool { return globMatch(o.Match, id) }
+
+// globMatch matches s against a pattern of literal characters, '*' and '?'.
+func globMatch(pattern, s string) bool {
+	px, sx := 0, 0
+	nextPx, nextSx := -1, -1
+	for px < len(pattern) || sx < len(s) {
+		if px < len(pattern) {
+			switch c := pattern[px]; c {
+			case '*':
+				nextPx, nextSx = px, sx+1
+				px++
+				continue
+			case '?':
+				if sx < len(s) {
+					px++
+					sx++
+					continue
+				}
+			default:
+				if sx < len(s) && s[sx] == c {
+					px++
+					sx++
+					continue
+				}
+			}
+		}
+		if nextSx > 0 && nextSx <= len(s) {
+			px, sx = nextPx, nextSx
+			continue
+		}
+		return false
+	}
+	return true
+}
