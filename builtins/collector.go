@@ -1,0 +1,262 @@
+package builtins
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"go.starlark.net/starlark"
+
+	"github.com/descope-run/descope-run/descope"
+)
+
+// A Collector gathers the declarations of one evaluation into a desired
+// state. It rejects a key declared twice, naming both call sites, and checks
+// cross-references (parents, role permissions, default roles) once the whole
+// program has run. It is safe for concurrent use.
+type Collector struct {
+	mu          sync.Mutex
+	project     *descope.Project
+	theme       *descope.Theme
+	tenants     map[string]*descope.Tenant
+	roles       map[string]*descope.Role
+	permissions map[string]*descope.Permission
+	flows       map[string]*descope.Flow
+	owns        map[string]*descope.Ownership
+	order       struct {
+		tenants, roles, permissions, flows []string
+		owns                               []string
+	}
+}
+
+// NewCollector returns an empty Collector.
+func NewCollector() *Collector {
+	return &Collector{
+		tenants:     make(map[string]*descope.Tenant),
+		roles:       make(map[string]*descope.Role),
+		permissions: make(map[string]*descope.Permission),
+		flows:       make(map[string]*descope.Flow),
+		owns:        make(map[string]*descope.Ownership),
+	}
+}
+
+// A DeclError is a problem with a declaration found after evaluation, such as
+// a parent that the config does not declare. Origin is the declaration's call
+// stack.
+type DeclError struct {
+	Origin descope.Origin
+	Msg    string
+}
+
+func (e *DeclError) Error() string {
+	if pos := e.Origin.Pos(); pos != "" {
+		return pos + ": " + e.Msg
+	}
+	return e.Msg
+}
+
+// originOf records the Starlark call stack of the builtin being called,
+// innermost caller first, without the builtin's own frame.
+func originOf(thread *starlark.Thread) descope.Origin {
+	stack := thread.CallStack()
+	out := make(descope.Origin, 0, len(stack))
+	for i := len(stack) - 1; i >= 0; i-- {
+		fr := stack[i]
+		if fr.Pos.Filename() == "<builtin>" {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s: in %s", fr.Pos, fr.Name))
+	}
+	return out
+}
+
+func duplicate(kind, key string, first descope.Origin) error {
+	return fmt.Errorf("%s %q is declared twice: first at %s, again here (each %s may be declared once)", kind, key, first.Pos(), kind)
+}
+
+func (c *Collector) addProject(p *descope.Project) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.project != nil {
+		return duplicate("project", "project", c.project.Origin)
+	}
+	c.project = p
+	return nil
+}
+
+func (c *Collector) addTheme(t *descope.Theme) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.theme != nil {
+		return duplicate("theme", "theme", c.theme.Origin)
+	}
+	c.theme = t
+	return nil
+}
+
+func (c *Collector) addTenant(t *descope.Tenant) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.tenants[t.ID]; ok {
+		return duplicate("tenant", t.ID, prev.Origin)
+	}
+	c.tenants[t.ID] = t
+	c.order.tenants = append(c.order.tenants, t.ID)
+	return nil
+}
+
+func (c *Collector) addRole(r *descope.Role) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := r.Key()
+	if prev, ok := c.roles[k]; ok {
+		return duplicate("role", k, prev.Origin)
+	}
+	c.roles[k] = r
+	c.order.roles = append(c.order.roles, k)
+	return nil
+}
+
+func (c *Collector) addPermission(p *descope.Permission) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.permissions[p.Name]; ok {
+		return duplicate("permission", p.Name, prev.Origin)
+	}
+	c.permissions[p.Name] = p
+	c.order.permissions = append(c.order.permissions, p.Name)
+	return nil
+}
+
+func (c *Collector) addFlow(f *descope.Flow) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.flows[f.ID]; ok {
+		return duplicate("flow", f.ID, prev.Origin)
+	}
+	c.flows[f.ID] = f
+	c.order.flows = append(c.order.flows, f.ID)
+	return nil
+}
+
+func (c *Collector) addOwn(o *descope.Ownership) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := string(o.Kind) + ":" + o.Match
+	if prev, ok := c.owns[k]; ok {
+		return duplicate("ownership claim", fmt.Sprintf("own(%q, match=%q)", o.Kind, o.Match), prev.Origin)
+	}
+	c.owns[k] = o
+	c.order.owns = append(c.order.owns, k)
+	return nil
+}
+
+// State checks the cross-references between declarations and returns the
+// desired state in canonical order. The error, if any, joins one *DeclError
+// per problem, in declaration order.
+func (c *Collector) State() (*descope.State, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := &descope.State{Project: c.project, Theme: c.theme}
+	for _, k := range c.order.permissions {
+		s.Permissions = append(s.Permissions, c.permissions[k])
+	}
+	for _, k := range c.order.roles {
+		s.Roles = append(s.Roles, c.roles[k])
+	}
+	for _, k := range c.order.tenants {
+		s.Tenants = append(s.Tenants, c.tenants[k])
+	}
+	for _, k := range c.order.flows {
+		s.Flows = append(s.Flows, c.flows[k])
+	}
+	for _, k := range c.order.owns {
+		s.Owns = append(s.Owns, c.owns[k])
+	}
+	errs := c.checkReferences(s)
+	s.Normalize()
+	return s, errors.Join(errs...)
+}
+
+func (c *Collector) checkReferences(s *descope.State) []error {
+	var errs []error
+	fail := func(o descope.Origin, format string, args ...any) {
+		errs = append(errs, &DeclError{Origin: o, Msg: fmt.Sprintf(format, args...)})
+	}
+	for _, t := range s.Tenants {
+		if t.Parent != nil && *t.Parent != "" {
+			if _, ok := c.tenants[*t.Parent]; !ok {
+				fail(t.Origin, "tenant %q: parent %q is not declared in this configuration (declare it with tenant(id=%q, ...) or drop parent)%s",
+					t.ID, *t.Parent, *t.Parent, didYouMean(*t.Parent, c.order.tenants))
+			} else if cycle := c.parentCycle(t); cycle != nil {
+				fail(t.Origin, "tenant %q: parent chain forms a cycle: %s", t.ID, strings.Join(cycle, " -> "))
+			}
+		}
+		if t.DefaultRoles != nil {
+			for _, r := range *t.DefaultRoles {
+				if _, ok := c.roles[r]; !ok && !descope.IsPreconfiguredRole(r) {
+					fail(t.Origin, "tenant %q: default role %q is not a project role declared in this configuration (declare it with role(name=%q))%s",
+						t.ID, r, r, didYouMean(r, projectRoleNames(c.order.roles)))
+				}
+			}
+		}
+	}
+	for _, r := range s.Roles {
+		if r.Tenant != "" {
+			if _, ok := c.tenants[r.Tenant]; !ok {
+				fail(r.Origin, "role %q: tenant %q is not declared in this configuration%s", r.Name, r.Tenant, didYouMean(r.Tenant, c.order.tenants))
+			}
+		}
+		if r.Permissions != nil {
+			for _, p := range *r.Permissions {
+				if _, ok := c.permissions[p]; !ok && !descope.IsPreconfiguredPermission(p) {
+					known := append(append([]string(nil), c.order.permissions...), descope.PreconfiguredPermissions...)
+					fail(r.Origin, "role %q: permission %q is neither declared in this configuration nor preconfigured by Descope (declare it with permission(name=%q))%s",
+						r.Key(), p, p, didYouMean(p, known))
+				}
+			}
+		}
+	}
+	return errs
+}
+
+// parentCycle returns the chain of ids if following parents from t comes back to t.
+func (c *Collector) parentCycle(t *descope.Tenant) []string {
+	chain := []string{t.ID}
+	seen := map[string]bool{t.ID: true}
+	cur := t
+	for cur.Parent != nil && *cur.Parent != "" {
+		next, ok := c.tenants[*cur.Parent]
+		if !ok {
+			return nil
+		}
+		chain = append(chain, next.ID)
+		if next.ID == t.ID {
+			return chain
+		}
+		if seen[next.ID] {
+			return nil // a cycle further up, reported for its own members
+		}
+		seen[next.ID] = true
+		cur = next
+	}
+	return nil
+}
+
+func projectRoleNames(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if !strings.Contains(k, "/") {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func didYouMean(s string, candidates []string) string {
+	if n := nearest(s, candidates); n != "" && n != s {
+		return fmt.Sprintf(" (did you mean %q?)", n)
+	}
+	return ""
+}

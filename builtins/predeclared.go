@@ -1,0 +1,38 @@
+package builtins
+
+import (
+	"go.starlark.net/lib/json"
+	"go.starlark.net/lib/math"
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+)
+
+// Config returns the predeclared names of a config (DESIGN.md section 3):
+// the declarations, which record into c; the file helpers, which read
+// through files; vars; and the data modules. It returns a fresh dict on
+// every call and never touches starlark.Universe.
+func Config(c *Collector, files Files, vars *starlark.Dict) starlark.StringDict {
+	d := &declarer{c: c, files: files}
+	r := &reader{files: files}
+	if vars == nil {
+		vars = new(starlark.Dict)
+	}
+	vars.Freeze()
+	return starlark.StringDict{
+		"project":    starlark.NewBuiltin("project", d.project),
+		"tenant":     starlark.NewBuiltin("tenant", d.tenant),
+		"flow":       starlark.NewBuiltin("flow", d.flow),
+		"theme":      starlark.NewBuiltin("theme", d.theme),
+		"permission": starlark.NewBuiltin("permission", d.permission),
+		"role":       starlark.NewBuiltin("role", d.role),
+		"own":        starlark.NewBuiltin("own", d.own),
+		"vars":       vars,
+		"read_file":  starlark.NewBuiltin("read_file", r.readFile),
+		"load_json":  starlark.NewBuiltin("load_json", r.loadJSON),
+		"load_yaml":  starlark.NewBuiltin("load_yaml", r.loadYAML),
+		"json":       json.Module,
+		"yaml":       YAMLModule,
+		"math":       math.Module,
+		"struct":     starlark.NewBuiltin("struct", starlarkstruct.Make),
+	}
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/descope-run/descope-run/runtime"
+)
+
+// Exit codes. They are mapped from errors in ExitCode and nowhere else.
+const (
+	ExitOK      = 0 // success, or no changes
+	ExitError   = 1 // any other failure
+	ExitChanges = 2 // plan --detailed-exitcode found changes
+	ExitScript  = 3 // the config failed to evaluate
+	ExitRefused = 4 // refused for safety: stale plan, delete guard, project mismatch, lock held
+)
+
+// errChanges is returned by plan --detailed-exitcode when the plan is not empty.
+var errChanges = errors.New("changes present")
+
+// ExitCode maps an error to the process exit code.
+func ExitCode(err error) int {
+	var se *runtime.ScriptError
+	var ses runtime.ScriptErrors
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, errChanges):
+		return ExitChanges
+	case errors.As(err, &se), errors.As(err, &ses):
+		return ExitScript
+	}
+	return ExitError
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/descope-run/descope-run/runtime"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// IOStreams are the standard streams of one invocation, and what the
+// terminal can do.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// OutTTY and ErrTTY report whether Out and ErrOut are terminals.
+	OutTTY, ErrTTY bool
+}
+
+// SystemIO returns the process's streams.
+func SystemIO() *IOStreams {
+	return &IOStreams{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		OutTTY: isatty.IsTerminal(os.Stdout.Fd()),
+		ErrTTY: isatty.IsTerminal(os.Stderr.Fd()),
+	}
+}
+
+// GlobalOptions are the flags every command accepts.
+type GlobalOptions struct {
+	LogLevel    string
+	NoColor     bool
+	Vars        []string
+	VarFiles    []string
+	MaxSteps    uint64
+	EvalTimeout time.Duration
+}
+
+// Factory carries what commands need from the outside world; tests replace
+// its parts.
+type Factory struct {
+	IO      *IOStreams
+	Globals *GlobalOptions
+	Getenv  func(string) string
+	Now     func() time.Time
+	logger  hclog.Logger
+}
+
+// Logger returns the logger configured by --log-level or DESCOPE_RUN_LOG.
+func (f *Factory) Logger() hclog.Logger {
+	if f.logger == nil {
+		level := f.Globals.LogLevel
+		if level == "" {
+			level = f.Getenv("DESCOPE_RUN_LOG")
+		}
+		if level == "" {
+			level = "warn"
+		}
+		f.logger = hclog.New(&hclog.LoggerOptions{
+			Name:       "descope-run",
+			Level:      hclog.LevelFromString(level),
+			Output:     f.IO.ErrOut,
+			Color:      hclog.ColorOff,
+			TimeFormat: "15:04:05.000",
+		})
+	}
+	return f.logger
+}
+
+// Color reports whether output to a stream may be coloured: only on a
+// terminal, never with --no-color or NO_COLOR.
+func (f *Factory) Color(tty bool) bool {
+	return tty && !f.Globals.NoColor && f.Getenv("NO_COLOR") == ""
+}
+
+// EvalOptions returns the runtime options the global flags imply.
+func (f *Factory) EvalOptions(script string) runtime.EvalOptions {
+	return runtime.EvalOptions{
+		Script:   script,
+		Vars:     f.Globals.Vars,
+		VarFiles: f.Globals.VarFiles,
+		MaxSteps: f.Globals.MaxSteps,
+		Timeout:  f.Globals.EvalTimeout,
+		Stderr:   f.IO.ErrOut,
+	}
+}
+
+// NewRootCmd returns the descope-run command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "descope-run",
+		Short: "Manage a Descope project as code",
+		Long: `descope-run manages a Descope project as code. A config is a Starlark program
+that declares the desired project: tenants, flows, the theme, roles and
+permissions, the project's name and tags. descope-run reads the live project,
+shows a plan, backs the project up and applies the plan at a safe pace.
+
+With no DESCOPE_PROJECT_ID set, commands run against a local project stored in
+the workspace, so you can try everything without credentials.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+	}
+	root.SetVersionTemplate("descope-run {{.Version}}\n")
+	g := f.Globals
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.LogLevel, "log-level", "", "log level: trace, debug, info, warn, error (default warn; also DESCOPE_RUN_LOG)")
+	pf.BoolVar(&g.NoColor, "no-color", false, "never colour output (NO_COLOR does the same)")
+	pf.StringArrayVar(&g.Vars, "var", nil, "set a config variable, `NAME=VALUE` (repeatable; read as vars[\"NAME\"])")
+	pf.StringArrayVar(&g.VarFiles, "var-file", nil, "read config variables from a YAML or JSON `FILE` (repeatable)")
+	pf.Uint64Var(&g.MaxSteps, "max-steps", runtime.DefaultMaxSteps, "stop a config after this many Starlark steps")
+	pf.DurationVar(&g.EvalTimeout, "eval-timeout", runtime.DefaultTimeout, "stop a config that runs longer than this")
+
+	root.AddCommand(
+		NewCmdEval(f, nil),
+		NewCmdVersion(f),
+	)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	return root
+}
+
+// Main runs descope-run with the process's arguments and returns the exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	f := &Factory{IO: SystemIO(), Globals: &GlobalOptions{}, Getenv: os.Getenv, Now: time.Now}
+	return Execute(ctx, f, os.Args[1:])
+}
+
+// Execute runs the command tree with args and maps the outcome to an exit
+// code, printing any error on f.IO.ErrOut.
+func Execute(ctx context.Context, f *Factory, args []string) int {
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitCode(err)
+	if code != ExitChanges {
+		printError(f.IO.ErrOut, err)
+	}
+	return code
+}
+
+func printError(w io.Writer, err error) {
+	var se *runtime.ScriptError
+	var ses runtime.ScriptErrors
+	switch {
+	case errors.As(err, &ses), errors.As(err, &se):
+		fmt.Fprintln(w, strings.TrimRight(err.Error(), "\n"))
+	default:
+		fmt.Fprintf(w, "error: %s\n", err)
+	}
+}

@@ -1,0 +1,354 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.starlark.net/resolve"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+
+	"github.com/descope-run/descope-run/builtins"
+	"github.com/descope-run/descope-run/descope"
+)
+
+// Defaults for the evaluation bounds.
+const (
+	DefaultMaxSteps = 100_000_000
+	DefaultTimeout  = 60 * time.Second
+)
+
+// fileOptions is the strict dialect: no recursion, no top-level
+// reassignment, no while loops, no top-level control flow.
+var fileOptions = &syntax.FileOptions{Set: true}
+
+// EvalOptions say what to evaluate and how.
+type EvalOptions struct {
+	// Script is the entry script's path as the user wrote it.
+	Script string
+	// VarFiles and Vars are --var-file paths and --var NAME=VALUE pairs.
+	VarFiles []string
+	Vars     []string
+	// MaxSteps bounds the Starlark steps of the whole evaluation (0: DefaultMaxSteps).
+	MaxSteps uint64
+	// Timeout bounds its wall time (0: DefaultTimeout).
+	Timeout time.Duration
+	// Stderr receives print() output, each line prefixed with its position.
+	Stderr io.Writer
+}
+
+// Result is an evaluated config.
+type Result struct {
+	State     *descope.State
+	Workspace *Workspace
+	// Entry is the entry script's root-relative path.
+	Entry  string
+	Inputs Inputs
+}
+
+// A ScriptError is a config that failed to evaluate: a syntax error, a
+// Starlark runtime error, a failed load, or a declaration that is invalid
+// once the whole program has run. Pos is the innermost position
+// (file:line:col, root-relative), Msg the message, Backtrace the Starlark call
+// stack, outermost first.
+type ScriptError struct {
+	Pos       string
+	Msg       string
+	Backtrace []string
+	Err       error
+}
+
+func (e *ScriptError) Error() string {
+	var b strings.Builder
+	if e.Pos != "" {
+		b.WriteString(e.Pos + ": ")
+	}
+	b.WriteString(e.Msg)
+	if len(e.Backtrace) > 0 {
+		b.WriteString("\nTraceback (most recent call last):")
+		for _, fr := range e.Backtrace {
+			b.WriteString("\n  " + fr)
+		}
+	}
+	return b.String()
+}
+
+func (e *ScriptError) Unwrap() error { return e.Err }
+
+// ScriptErrors is more than one ScriptError, as found by the checks that run
+// after evaluation.
+type ScriptErrors []*ScriptError
+
+func (es ScriptErrors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Eval evaluates the config at opts.Script into a desired state. A failure of
+// the script itself is a *ScriptError or ScriptErrors; any other error is
+// about the invocation (a missing script, an unreadable descope-run.yaml).
+func Eval(ctx context.Context, opts EvalOptions) (*Result, error) {
+	if _, err := os.Stat(opts.Script); err != nil {
+		return nil, fmt.Errorf("script %s: %w", opts.Script, err)
+	}
+	root, err := FindRoot(opts.Script)
+	if err != nil {
+		return nil, fmt.Errorf("script %s: %w", opts.Script, err)
+	}
+	ws, err := OpenWorkspace(root)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(opts.Script)
+	if err != nil {
+		return nil, err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	entry, err := filepath.Rel(root, abs)
+	if err != nil || strings.HasPrefix(entry, "..") {
+		return nil, fmt.Errorf("script %s is outside its workspace %s", opts.Script, root)
+	}
+	entry = filepath.ToSlash(entry)
+
+	vars, err := LoadVars(ws.Config.Vars, opts.VarFiles, opts.Vars)
+	if err != nil {
+		return nil, err
+	}
+	varsDict, err := vars.Dict()
+	if err != nil {
+		return nil, err
+	}
+	varsDigest, err := vars.Digest()
+	if err != nil {
+		return nil, err
+	}
+
+	collector := builtins.NewCollector()
+	predeclared := builtins.Config(collector, ws, varsDict)
+	if err := evalModules(ctx, ws, entry, predeclared, opts); err != nil {
+		return nil, err
+	}
+	state, err := collector.State()
+	if err != nil {
+		return nil, declErrors(err)
+	}
+	return &Result{
+		State:     state,
+		Workspace: ws,
+		Entry:     entry,
+		Inputs:    Inputs{Files: ws.Inputs(), Vars: varsDigest},
+	}, nil
+}
+
+// evalModules runs the entry module and, through load(), the modules it
+// needs, on one thread so that the step limit and the backtrace span them all.
+func evalModules(ctx context.Context, ws *Workspace, entry string, predeclared starlark.StringDict, opts EvalOptions) error {
+	maxSteps := opts.MaxSteps
+	if maxSteps == 0 {
+		maxSteps = DefaultMaxSteps
+	}
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	stderr := opts.Stderr
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	l := &loader{ws: ws, predeclared: predeclared, modules: make(map[string]*module)}
+	thread := &starlark.Thread{
+		Name: entry,
+		Load: l.load,
+		Print: func(thread *starlark.Thread, msg string) {
+			fmt.Fprintf(stderr, "%s: %s\n", thread.CallFrame(1).Pos, msg)
+		},
+	}
+	thread.SetMaxExecutionSteps(maxSteps)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			thread.Cancel(ctx.Err().Error())
+		case <-done:
+		}
+	}()
+
+	_, err := l.exec(thread, entry)
+	if err == nil {
+		return nil
+	}
+	return scriptError(err, maxSteps, timeout)
+}
+
+// module is a loaded module: its frozen globals or its error.
+type module struct {
+	globals starlark.StringDict
+	err     error
+}
+
+// loader implements Thread.Load: modules are cached by resolved path and
+// evaluated once; a load cycle is reported with the whole chain.
+type loader struct {
+	ws          *Workspace
+	predeclared starlark.StringDict
+	modules     map[string]*module
+	stack       []string // modules being loaded, outermost first
+}
+
+func (l *loader) load(thread *starlark.Thread, label string) (starlark.StringDict, error) {
+	from := thread.CallFrame(0).Pos.Filename()
+	path, err := l.ws.Resolve(from, label)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasSuffix(path, ".star") {
+		return nil, fmt.Errorf("%s is not a Starlark module (want a .star file)", label)
+	}
+	return l.exec(thread, path)
+}
+
+func (l *loader) exec(thread *starlark.Thread, path string) (starlark.StringDict, error) {
+	if m, ok := l.modules[path]; ok {
+		return m.globals, m.err
+	}
+	for i, p := range l.stack {
+		if p == path {
+			chain := append(append([]string(nil), l.stack[i:]...), path)
+			return nil, fmt.Errorf("load cycle: %s", strings.Join(chain, " -> "))
+		}
+	}
+	src, err := l.ws.ReadPath(path)
+	if err != nil {
+		return nil, err
+	}
+	l.stack = append(l.stack, path)
+	globals, err := starlark.ExecFileOptions(fileOptions, thread, path, src, l.predeclared)
+	l.stack = l.stack[:len(l.stack)-1]
+	l.modules[path] = &module{globals: globals, err: err} // ExecFileOptions froze globals
+	return globals, err
+}
+
+// scriptError turns an evaluation failure into a *ScriptError that reports
+// the innermost failure first.
+func scriptError(err error, maxSteps uint64, timeout time.Duration) error {
+	var (
+		inner    *starlark.EvalError
+		outerSE  *starlark.EvalError
+		synErr   syntax.Error
+		resErr   resolve.ErrorList
+		hasSyn   bool
+		hasRes   bool
+		pathErr  *PathError
+		hasPathE bool
+	)
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		switch x := e.(type) {
+		case *starlark.EvalError:
+			if outerSE == nil {
+				outerSE = x
+			}
+			inner = x
+		case syntax.Error:
+			synErr, hasSyn = x, true
+		case resolve.ErrorList:
+			resErr, hasRes = x, true
+		case *PathError:
+			pathErr, hasPathE = x, true
+		}
+	}
+	se := &ScriptError{Err: err}
+	if inner != nil {
+		se.Backtrace = frames(inner.CallStack)
+		se.Pos = innermostPos(inner.CallStack)
+		se.Msg = inner.Msg
+	}
+	switch {
+	case hasSyn:
+		se.Pos, se.Msg = synErr.Pos.String(), synErr.Msg
+	case hasRes && len(resErr) > 0:
+		se.Pos, se.Msg = resErr[0].Pos.String(), resErr[0].Msg
+		for _, e := range resErr[1:] {
+			se.Msg += fmt.Sprintf("\n%s: %s", e.Pos, e.Msg)
+		}
+	case inner == nil && hasPathE:
+		se.Msg = "cannot read entry script: " + pathErr.Error()
+	case inner == nil:
+		se.Msg = err.Error()
+	}
+	switch {
+	case strings.Contains(se.Msg, "cancelled: too many steps"):
+		se.Msg = fmt.Sprintf("evaluation stopped after %d steps, the step limit: is there a runaway loop? (raise the limit with --max-steps)", maxSteps)
+	case strings.Contains(se.Msg, "cancelled: context deadline exceeded"):
+		se.Msg = fmt.Sprintf("evaluation stopped after %s, the time limit: is there a runaway loop? (raise the limit with --eval-timeout)", timeout)
+	case strings.Contains(se.Msg, "cancelled: context canceled"):
+		se.Msg = "evaluation cancelled"
+	case strings.Contains(se.Msg, "called recursively"):
+		se.Msg += " (recursion is not allowed in configs: write a loop over the data instead)"
+	case hasRes && strings.Contains(se.Msg, "cannot reassign global"):
+		se.Msg += " (top-level names are assigned once in configs: pick a new name, or build the value in a function)"
+	}
+	return se
+}
+
+// frames renders a call stack outermost first, without builtin frames.
+func frames(stack starlark.CallStack) []string {
+	out := make([]string, 0, len(stack))
+	for _, fr := range stack {
+		if fr.Pos.Filename() == "<builtin>" {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s: in %s", fr.Pos, fr.Name))
+	}
+	return out
+}
+
+func innermostPos(stack starlark.CallStack) string {
+	for i := len(stack) - 1; i >= 0; i-- {
+		if stack[i].Pos.Filename() != "<builtin>" {
+			return stack[i].Pos.String()
+		}
+	}
+	return ""
+}
+
+// declErrors turns the collector's cross-reference errors into ScriptErrors.
+func declErrors(err error) error {
+	var out ScriptErrors
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	for _, e := range errs {
+		var de *builtins.DeclError
+		if !errors.As(e, &de) {
+			out = append(out, &ScriptError{Msg: e.Error(), Err: e})
+			continue
+		}
+		bt := make([]string, len(de.Origin))
+		for i, fr := range de.Origin {
+			bt[len(bt)-1-i] = fr
+		}
+		out = append(out, &ScriptError{Pos: de.Origin.Pos(), Msg: de.Msg, Backtrace: bt, Err: e})
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return out
+}
