@@ -246,3 +246,441 @@ func TestDiffDeletesOnlyOwned(t *testing.T) {
 		"unmanaged flow: sign-in, sign-up-or-in",
 	})
 }
+
+func TestDiffRolesAndPermissions(t *testing.T) {
+	tests := []struct {
+		name          string
+		live, desired *State
+		want          []string
+	}{
+		{
+			name:    "permission create and update",
+			live:    &State{Permissions: []*Permission{{Name: "read", Description: Ptr("Read")}}},
+			desired: &State{Permissions: []*Permission{{Name: "read", Description: Ptr("Read all")}, {Name: "edit", Description: Ptr("Edit")}}},
+			want: []string{
+				"create permission:edit", `  description: absent -> "Edit"`,
+				"update permission:read", `  description: "Read" -> "Read all"`,
+			},
+		},
+		{
+			name:    "role permissions compare as a set",
+			live:    &State{Roles: []*Role{{Name: "Editor", Permissions: &[]string{"b", "a"}, Default: Ptr(false)}}},
+			desired: &State{Roles: []*Role{{Name: "Editor", Permissions: &[]string{"a", "b"}, Default: Ptr(true)}}},
+			want:    []string{"update role:Editor", "  default: false -> true", "  (1 unchanged)"},
+		},
+		{
+			name:    "tenant role create",
+			desired: &State{Roles: []*Role{{Name: "Editor", Tenant: "acme", Private: Ptr(true)}}},
+			want:    []string{"create role:acme/Editor", "  private: absent -> true"},
+		},
+		{
+			name: "an owned role in another scope is replaced",
+			live: &State{Roles: []*Role{{Name: "Editor", Description: Ptr("edits")}}},
+			desired: &State{
+				Roles: []*Role{{Name: "Editor", Tenant: "acme", Description: Ptr("edits")}},
+				Owns:  []*Ownership{own(KindRole, "*")},
+			},
+			want: []string{
+				"replace role:acme/Editor",
+				`  tenantId: "" -> "acme"`,
+				"  (1 unchanged)",
+				`  # the role moves from the project to tenant "acme", and the API cannot change a role's tenant; the old role is owned by own("role", "*") at main.star:2:4`,
+			},
+		},
+		{
+			name:    "without a claim the role is created and the old one left alone",
+			live:    &State{Roles: []*Role{{Name: "Editor", Tenant: "beta"}}},
+			desired: &State{Roles: []*Role{{Name: "Editor"}}},
+			want:    []string{"create role:Editor", "unmanaged role: beta/Editor"},
+		},
+		{
+			name:    "preconfigured role and permissions are never deleted",
+			live:    &State{Roles: []*Role{{Name: "Tenant Admin"}}, Permissions: []*Permission{{Name: "Impersonate"}, {Name: "custom-default", SystemDefault: true}}},
+			desired: &State{Owns: []*Ownership{own(KindRole, "*"), own(KindPermission, "*")}},
+			want:    []string{"unmanaged permission: Impersonate, custom-default", "unmanaged role: Tenant Admin"},
+		},
+		{
+			name:    "a claim of another kind does not delete",
+			live:    &State{Roles: []*Role{{Name: "Viewer"}}},
+			desired: &State{Owns: []*Ownership{own(KindPermission, "*"), own(KindRole, "Edit*")}},
+			want:    []string{"unmanaged role: Viewer"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { checkPlan(t, tt.live, tt.desired, tt.want) })
+	}
+}
+
+func TestDiffFlowDocuments(t *testing.T) {
+	const liveDoc = `{
+		"flowId": "onboard",
+		"metadata": {"name": "Onboard", "version": 7, "fingerprint": "abc", "translation": {"etag": "x", "enabled": true}},
+		"contents": {"startTask": "1", "tasks": {
+			"1": {"name": "start", "next": {"rules": [{"taskId": "3"}]}},
+			"3": {"name": "call", "arguments": {"url": {"type": "inline", "value": "https://a.example"}}}}},
+		"screens": [
+			{"screenId": "welcome", "contents": {"title": "Hi"}},
+			{"screenId": "login", "interactions": [{"id": "submit", "label": "Go"}], "contents": {"title": "Log in"}}
+		],
+		"references": {"roles": {}, "connectors": {}}
+	}`
+	tests := []struct {
+		name    string
+		desired string
+		want    []string
+	}{
+		{
+			name: "volatile fields, flowId and empty values are ignored",
+			desired: `{
+				"flowId": "other",
+				"metadata": {"name": "Onboard", "version": 9, "description": "", "translation": {"enabled": true, "targetLanguages": []}},
+				"contents": {"startTask": "1", "tasks": {
+					"1": {"name": "start", "next": {"rules": [{"taskId": "3"}]}, "disabled": false},
+					"3": {"name": "call", "arguments": {"url": {"type": "inline", "value": "https://a.example"}}}}},
+				"screens": [
+					{"screenId": "welcome", "contents": {"title": "Hi"}, "interactions": null},
+					{"screenId": "login", "interactions": [{"id": "submit", "label": "Go"}], "contents": {"title": "Log in"}}
+				]
+			}`,
+			want: nil,
+		},
+		{
+			name: "a task argument and a screen matched by id",
+			desired: `{
+				"metadata": {"name": "Onboard", "translation": {"enabled": true}},
+				"contents": {"startTask": "1", "tasks": {
+					"1": {"name": "start", "next": {"rules": [{"taskId": "3"}]}},
+					"3": {"name": "call", "arguments": {"url": {"type": "inline", "value": "https://b.example"}}}}},
+				"screens": [
+					{"screenId": "login", "interactions": [{"id": "submit", "label": "Continue"}], "contents": {"title": "Log in"}},
+					{"screenId": "welcome", "contents": {"title": "Hello"}}
+				]
+			}`,
+			want: []string{
+				"update flow:onboard",
+				`  contents.tasks.3.arguments.url.value: "https://a.example" -> "https://b.example"`,
+				`  screens: ["welcome","login"] -> ["login","welcome"]`,
+				`  screens.login.interactions.submit.label: "Go" -> "Continue"`,
+				`  screens.welcome.contents.title: "Hi" -> "Hello"`,
+				"  (11 unchanged)",
+			},
+		},
+		{
+			name: "added and removed subtrees are one field each",
+			desired: `{
+				"metadata": {"name": "Onboard", "translation": {"enabled": true}},
+				"contents": {"startTask": "1", "tasks": {
+					"1": {"name": "start", "next": {"rules": [{"taskId": "4"}]}},
+					"4": {"name": "new"}}},
+				"screens": [{"screenId": "welcome", "contents": {"title": "Hi"}}]
+			}`,
+			want: []string{
+				"update flow:onboard",
+				`  contents.tasks.1.next.rules.0.taskId: "3" -> "4"`,
+				`  contents.tasks.3: {"arguments":{"url":{"type":"inline","value":"https://a.example"}},"name":"call"} -> absent`,
+				`  contents.tasks.4: absent -> {"name":"new"}`,
+				`  screens.login: {"contents":{"title":"Log in"},"interactions":[{"id":"submit","label":"Go"}],"screenId":"login"} -> absent`,
+				"  (6 unchanged)",
+			},
+		},
+		{
+			name:    "secrets in documents are marked sensitive",
+			desired: `{"metadata": {"name": "Onboard", "translation": {"enabled": true}}, "contents": {"clientSecret": "s3cr3t"}}`,
+			want: []string{
+				"update flow:onboard",
+				`  contents.clientSecret: absent -> "s3cr3t" (sensitive)`,
+				`  contents.startTask: "1" -> absent`,
+				`  contents.tasks: {"1":{"name":"start","next":{"rules":[{"taskId":"3"}]}},"3":{"arguments":{"url":{"type":"inline","value":"https://a.example"}},"name":"call"}} -> absent`,
+				`  screens: [{"contents":{"title":"Hi"},"screenId":"welcome"},{"contents":{"title":"Log in"},"interactions":[{"id":"submit","label":"Go"}],"screenId":"login"}] -> absent`,
+				"  (2 unchanged)",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			live := &State{Flows: []*Flow{{ID: "onboard", Name: "Onboard", Document: doc(t, liveDoc)}}}
+			desired := &State{Flows: []*Flow{{ID: "onboard", Document: doc(t, tt.desired)}}}
+			checkPlan(t, live, desired, tt.want)
+		})
+	}
+}
+
+func TestDiffFlowLifecycle(t *testing.T) {
+	d := map[string]any{"contents": map[string]any{"startTask": "1"}, "metadata": map[string]any{"name": "X", "version": 3.0}}
+	tests := []struct {
+		name          string
+		live, desired *State
+		want          []string
+	}{
+		{
+			name:    "create lists the document's top-level keys",
+			desired: &State{Flows: []*Flow{{ID: "x", Document: d}}},
+			want:    []string{"create flow:x", `  contents: absent -> {"startTask":"1"}`, `  metadata: absent -> {"name":"X"}`},
+		},
+		{
+			name:    "a live flow that was not exported is written whole",
+			live:    &State{Flows: []*Flow{{ID: "x", Name: "X"}}},
+			desired: &State{Flows: []*Flow{{ID: "x", Document: d}}},
+			want: []string{
+				"update flow:x", `  contents: absent -> {"startTask":"1"}`, `  metadata: absent -> {"name":"X"}`,
+				"  # the live flow was listed but not exported, so its whole document is written",
+			},
+		},
+		{
+			name:    "built-in flows are never deleted",
+			live:    &State{Flows: []*Flow{{ID: "sign-up"}, {ID: "step-up"}, {ID: "x"}}},
+			desired: &State{Owns: []*Ownership{own(KindFlow, "*")}},
+			want:    []string{"delete flow:x", `  # owned by own("flow", "*") at main.star:2:4`, "unmanaged flow: sign-up, step-up"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { checkPlan(t, tt.live, tt.desired, tt.want) })
+	}
+}
+
+func TestDiffThemeAndProject(t *testing.T) {
+	styles := func(color string) map[string]any {
+		return map[string]any{"styles": map[string]any{"light": map[string]any{"primary": color}}, "version": 2.0}
+	}
+	tests := []struct {
+		name          string
+		live, desired *State
+		want          []string
+	}{
+		{
+			name:    "theme update",
+			live:    &State{Theme: &Theme{Document: styles("#000")}},
+			desired: &State{Theme: &Theme{Document: styles("#fff")}},
+			want:    []string{"update theme", `  styles.light.primary: "#000" -> "#fff"`},
+		},
+		{
+			name:    "equal theme",
+			live:    &State{Theme: &Theme{Document: styles("#000")}},
+			desired: &State{Theme: &Theme{Document: styles("#000")}},
+		},
+		{
+			name:    "theme without a live one",
+			desired: &State{Theme: &Theme{Document: styles("#000")}},
+			want:    []string{"create theme", `  styles: absent -> {"light":{"primary":"#000"}}`},
+		},
+		{
+			name: "undeclared theme is unmanaged",
+			live: &State{Theme: &Theme{Document: styles("#000")}},
+			want: []string{"unmanaged theme: theme"},
+		},
+		{
+			name:    "project name and tags",
+			live:    &State{Project: &Project{ID: "P1", Name: Ptr("dev"), Tags: &[]string{"b", "a"}}},
+			desired: &State{Project: &Project{ID: "P1", Name: Ptr("prod"), Tags: &[]string{"a", "b"}}},
+			want:    []string{"update project", `  name: "dev" -> "prod"`, "  (1 unchanged)"},
+		},
+		{
+			name:    "a project that only pins the id changes nothing",
+			live:    &State{Project: &Project{ID: "P1", Name: Ptr("dev")}},
+			desired: &State{Project: &Project{ID: "P1"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { checkPlan(t, tt.live, tt.desired, tt.want) })
+	}
+}
+
+func TestDiffOrderAndDeps(t *testing.T) {
+	tests := []struct {
+		name          string
+		live, desired *State
+		want          []string
+	}{
+		{
+			name: "creates: permissions, roles, tenants, children, tenant roles, flows",
+			desired: &State{
+				Permissions: []*Permission{{Name: "edit"}},
+				Roles:       []*Role{{Name: "Editor", Permissions: &[]string{"edit", "Impersonate"}}, {Name: "Local", Tenant: "acme-eu"}},
+				Tenants: []*Tenant{
+					{ID: "acme-eu", Parent: Ptr("acme")},
+					{ID: "acme", DefaultRoles: &[]string{"Editor"}},
+				},
+				Flows: []*Flow{{ID: "f", Document: map[string]any{"references": map[string]any{"roles": map[string]any{"Editor": "ROL1"}}}}},
+			},
+			want: []string{
+				"create permission:edit",
+				"create role:Editor",
+				`  permissionNames: absent -> ["Impersonate","edit"]`,
+				"  after permission:edit",
+				"create tenant:acme",
+				`  defaultRoles: absent -> ["Editor"]`,
+				"  after role:Editor",
+				"create flow:f",
+				`  references: absent -> {"roles":{"Editor":"ROL1"}}`,
+				"  after role:Editor",
+				"create tenant:acme-eu",
+				`  parent: absent -> "acme"`,
+				"  after tenant:acme",
+				"create role:acme-eu/Local",
+				"  after tenant:acme-eu",
+			},
+		},
+		{
+			name: "deletes: children and tenant roles before parents, users before what they use",
+			live: &State{
+				Permissions: []*Permission{{Name: "old"}},
+				Roles: []*Role{
+					{Name: "Legacy", Permissions: &[]string{"old"}},
+					{Name: "Keeper", Permissions: &[]string{"old", "x"}},
+					{Name: "Local", Tenant: "acme-eu"},
+				},
+				Tenants: []*Tenant{
+					{ID: "acme", Parent: Ptr("")},
+					{ID: "acme-eu", Parent: Ptr("acme")},
+					{ID: "keep", DefaultRoles: &[]string{"Legacy"}},
+				},
+				Flows: []*Flow{{ID: "f", Document: map[string]any{"references": map[string]any{"roles": []any{"Legacy"}}}}},
+			},
+			desired: &State{
+				Roles:   []*Role{{Name: "Keeper", Permissions: &[]string{"x"}}},
+				Tenants: []*Tenant{{ID: "keep", DefaultRoles: &[]string{}}},
+				Flows:   []*Flow{{ID: "f", Document: map[string]any{}}},
+				Owns:    []*Ownership{own(KindTenant, "acme*"), own(KindRole, "*"), own(KindPermission, "*")},
+			},
+			want: []string{
+				"update role:Keeper",
+				`  permissionNames: ["old","x"] -> ["x"]`,
+				"delete role:acme-eu/Local",
+				`  # owned by own("role", "*") at main.star:2:4`,
+				"update tenant:keep",
+				`  defaultRoles: ["Legacy"] -> []`,
+				"update flow:f",
+				`  references: {"roles":["Legacy"]} -> absent`,
+				"delete role:Legacy",
+				`  # owned by own("role", "*") at main.star:2:4`,
+				"  after flow:f, tenant:keep",
+				"delete tenant:acme-eu",
+				`  # owned by own("tenant", "acme*") at main.star:2:4`,
+				"  after role:acme-eu/Local",
+				"delete permission:old",
+				`  # owned by own("permission", "*") at main.star:2:4`,
+				"  after role:Keeper, role:Legacy",
+				"delete tenant:acme",
+				`  # owned by own("tenant", "acme*") at main.star:2:4`,
+				"  after tenant:acme-eu",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.live == nil {
+				tt.live = &State{}
+			}
+			p := checkPlan(t, tt.live, tt.desired, tt.want)
+			pos := map[string]int{}
+			for i, c := range p.Changes {
+				pos[c.ID] = i
+			}
+			for i, c := range p.Changes {
+				for _, dep := range c.Deps {
+					if pos[dep] >= i {
+						t.Errorf("%s runs before its dependency %s", c.ID, dep)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestDiffIsDeterministicAndPure(t *testing.T) {
+	mk := func(reverse bool) (*State, *State) {
+		live := &State{
+			Tenants:     []*Tenant{{ID: "a", Name: "A"}, {ID: "b", Name: "B", Parent: Ptr("a")}, {ID: "c", Name: "C"}, {ID: "old"}},
+			Roles:       []*Role{{Name: "r1"}, {Name: "r2", Tenant: "a"}},
+			Permissions: []*Permission{{Name: "p1"}, {Name: "p2"}},
+			Flows:       []*Flow{{ID: "f1", Document: map[string]any{"contents": map[string]any{"a": 1.0, "b": 2.0}}}},
+		}
+		desired := &State{
+			Tenants:     []*Tenant{{ID: "a", Name: "A2"}, {ID: "b", Name: "B2"}, {ID: "d", Name: "D", Parent: Ptr("a")}, {ID: "e", Name: "E"}},
+			Roles:       []*Role{{Name: "r3", Permissions: &[]string{"p3"}}, {Name: "r1", Description: Ptr("x")}},
+			Permissions: []*Permission{{Name: "p3"}, {Name: "p1", Description: Ptr("y")}},
+			Flows:       []*Flow{{ID: "f1", Document: map[string]any{"contents": map[string]any{"a": int64(2), "c": "x"}}}},
+			Owns:        []*Ownership{own(KindTenant, "*"), own(KindPermission, "*")},
+		}
+		if reverse {
+			slices.Reverse(live.Tenants)
+			slices.Reverse(live.Roles)
+			slices.Reverse(live.Permissions)
+			slices.Reverse(desired.Tenants)
+			slices.Reverse(desired.Roles)
+			slices.Reverse(desired.Permissions)
+		}
+		return live, desired
+	}
+	live, desired := mk(false)
+	before, _ := json.Marshal([]*State{live, desired})
+	first := describe(Diff(live, desired))
+	after, _ := json.Marshal([]*State{live, desired})
+	if string(before) != string(after) {
+		t.Errorf("Diff modified its inputs:\n%s\n%s", before, after)
+	}
+	for range 20 {
+		if got := describe(Diff(mk(false))); !slices.Equal(got, first) {
+			t.Fatalf("same input, different plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(first, "\n"))
+		}
+		if got := describe(Diff(mk(true))); !slices.Equal(got, first) {
+			t.Fatalf("reordered input, different plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(first, "\n"))
+		}
+	}
+}
+
+func TestPlanSummary(t *testing.T) {
+	p := &Plan{Changes: []*Change{
+		{Action: ActionCreate}, {Action: ActionCreate}, {Action: ActionUpdate},
+		{Action: ActionDelete}, {Action: ActionReplace},
+	}, Unmanaged: map[Kind][]string{KindTenant: {"a", "b"}, KindFlow: {"c"}}}
+	add, change, destroy := p.Summary()
+	if add != 3 || change != 1 || destroy != 2 {
+		t.Errorf("Summary() = %d, %d, %d, want 3, 1, 2", add, change, destroy)
+	}
+	if got := p.Deletes(); got != 2 {
+		t.Errorf("Deletes() = %d, want 2", got)
+	}
+	if p.Empty() || !(&Plan{}).Empty() {
+		t.Errorf("Empty() is wrong")
+	}
+	if got := p.UnmanagedCount(); got != 3 {
+		t.Errorf("UnmanagedCount() = %d, want 3", got)
+	}
+	if empty := Diff(nil, nil); !empty.Empty() || empty.Unmanaged == nil {
+		t.Errorf("Diff(nil, nil) = %+v, want an empty plan", empty)
+	}
+}
+
+func TestIsSensitiveKey(t *testing.T) {
+	tests := []struct {
+		key  string
+		want bool
+	}{
+		{"secret", true}, {"clientSecret", true}, {"client_secret", true}, {"password", true},
+		{"token", true}, {"bearerToken", true}, {"apiKey", true}, {"API-KEY", true}, {"privateKey", true},
+		{"credentials", true}, {"sessionTokenExpiration", false}, {"tokenType", false},
+		{"name", false}, {"key", false}, {"id", false}, {"secretName", false},
+	}
+	for _, tt := range tests {
+		if got := IsSensitiveKey(tt.key); got != tt.want {
+			t.Errorf("IsSensitiveKey(%q) = %v, want %v", tt.key, got, tt.want)
+		}
+	}
+}
+
+func TestNormalizeDocument(t *testing.T) {
+	in := doc(t, `{
+		"flowId": "x", "version": 3, "etag": "e",
+		"metadata": {"name": "n", "fingerprint": "f", "modifiedTime": "1", "nested": {"version": 1, "keep": 0}},
+		"contents": {"version": "user data", "empty": {"a": [], "b": null, "c": "", "d": false}, "list": [null, {}, 0]}
+	}`)
+	got, _ := json.Marshal(NormalizeDocument(in))
+	want := `{"contents":{"list":[null,{},0],"version":"user data"},"metadata":{"name":"n","nested":{"keep":0}}}`
+	if string(got) != want {
+		t.Errorf("NormalizeDocument:\n got %s\nwant %s", got, want)
+	}
+	if _, ok := in["flowId"]; !ok {
+		t.Errorf("NormalizeDocument modified its input")
+	}
+}
