@@ -54,6 +54,35 @@ func jsonText(v any) string {
 	return string(b)
 }
 
+// planCase is a table row: the plan that Diff(live, desired) must describe.
+type planCase struct {
+	name          string
+	live, desired *State
+	want          []string
+}
+
+// runPlanCases checks each case's plan, and that every change comes after
+// its dependencies.
+func runPlanCases(t *testing.T, cases []planCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			p := checkPlan(t, tt.live, tt.desired, tt.want)
+			pos := map[string]int{}
+			for i, c := range p.Changes {
+				pos[c.ID] = i
+			}
+			for i, c := range p.Changes {
+				for _, dep := range c.Deps {
+					if at, ok := pos[dep]; !ok || at >= i {
+						t.Errorf("%s runs before its dependency %s", c.ID, dep)
+					}
+				}
+			}
+		})
+	}
+}
+
 func checkPlan(t *testing.T, live, desired *State, want []string) *Plan {
 	t.Helper()
 	p := Diff(live, desired)
@@ -248,11 +277,7 @@ func TestDiffDeletesOnlyOwned(t *testing.T) {
 }
 
 func TestDiffRolesAndPermissions(t *testing.T) {
-	tests := []struct {
-		name          string
-		live, desired *State
-		want          []string
-	}{
+	runPlanCases(t, []planCase{
 		{
 			name:    "permission create and update",
 			live:    &State{Permissions: []*Permission{{Name: "read", Description: Ptr("Read")}}},
@@ -305,10 +330,7 @@ func TestDiffRolesAndPermissions(t *testing.T) {
 			desired: &State{Owns: []*Ownership{own(KindPermission, "*"), own(KindRole, "Edit*")}},
 			want:    []string{"unmanaged role: Viewer"},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { checkPlan(t, tt.live, tt.desired, tt.want) })
-	}
+	})
 }
 
 func TestDiffFlowDocuments(t *testing.T) {
@@ -407,11 +429,7 @@ func TestDiffFlowDocuments(t *testing.T) {
 
 func TestDiffFlowLifecycle(t *testing.T) {
 	d := map[string]any{"contents": map[string]any{"startTask": "1"}, "metadata": map[string]any{"name": "X", "version": 3.0}}
-	tests := []struct {
-		name          string
-		live, desired *State
-		want          []string
-	}{
+	runPlanCases(t, []planCase{
 		{
 			name:    "create lists the document's top-level keys",
 			desired: &State{Flows: []*Flow{{ID: "x", Document: d}}},
@@ -432,21 +450,14 @@ func TestDiffFlowLifecycle(t *testing.T) {
 			desired: &State{Owns: []*Ownership{own(KindFlow, "*")}},
 			want:    []string{"delete flow:x", `  # owned by own("flow", "*") at main.star:2:4`, "unmanaged flow: sign-up, step-up"},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { checkPlan(t, tt.live, tt.desired, tt.want) })
-	}
+	})
 }
 
 func TestDiffThemeAndProject(t *testing.T) {
 	styles := func(color string) map[string]any {
 		return map[string]any{"styles": map[string]any{"light": map[string]any{"primary": color}}, "version": 2.0}
 	}
-	tests := []struct {
-		name          string
-		live, desired *State
-		want          []string
-	}{
+	runPlanCases(t, []planCase{
 		{
 			name:    "theme update",
 			live:    &State{Theme: &Theme{Document: styles("#000")}},
@@ -479,18 +490,11 @@ func TestDiffThemeAndProject(t *testing.T) {
 			live:    &State{Project: &Project{ID: "P1", Name: Ptr("dev")}},
 			desired: &State{Project: &Project{ID: "P1"}},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { checkPlan(t, tt.live, tt.desired, tt.want) })
-	}
+	})
 }
 
 func TestDiffOrderAndDeps(t *testing.T) {
-	tests := []struct {
-		name          string
-		live, desired *State
-		want          []string
-	}{
+	runPlanCases(t, []planCase{
 		{
 			name: "creates: permissions, roles, tenants, children, tenant roles, flows",
 			desired: &State{
@@ -565,26 +569,7 @@ func TestDiffOrderAndDeps(t *testing.T) {
 				"  after tenant:acme-eu",
 			},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.live == nil {
-				tt.live = &State{}
-			}
-			p := checkPlan(t, tt.live, tt.desired, tt.want)
-			pos := map[string]int{}
-			for i, c := range p.Changes {
-				pos[c.ID] = i
-			}
-			for i, c := range p.Changes {
-				for _, dep := range c.Deps {
-					if pos[dep] >= i {
-						t.Errorf("%s runs before its dependency %s", c.ID, dep)
-					}
-				}
-			}
-		})
-	}
+	})
 }
 
 func TestDiffIsDeterministicAndPure(t *testing.T) {
