@@ -1,0 +1,33 @@
+// Package backup is descope-run's backup of a Descope project: the file
+// format, the directory store that keeps backups per project, their retention,
+// an optional git history, and the desired state a restore plans against.
+//
+// # Format
+//
+// A backup is one JSON document (see [Backup] and [Encode]) whose top-level
+// keys are, in this order: metadata, tenants, flows, theme, roles,
+// permissions and project_settings. metadata.format_version is [FormatVersion];
+// a reader refuses a newer version ([ErrUnsupportedVersion]). The
+// metadata.checksum field guards the rest of the file ([ErrChecksum]), and a
+// file cut short is reported as such ([ErrTruncated]).
+//
+// # Store
+//
+// A [DirStore] keeps backups under a root directory (by default
+// [DefaultRoot], ~/.descope-mgmt/backups) as
+//
+//	<root>/<project-id>/<created>_<id>.json
+//
+// where created is the UTC creation time (20060102T150405.000Z) and id is a
+// short random identifier, unique within the project, by which users name a
+// backup (a unique prefix is enough). Directories are 0700, files 0600, and
+// every file is written atomically. [DirStore.Prune] applies a
+// [RetentionPolicy]; with [WithGit] the root is also a git repository and
+// each write or prune is a commit.
+//
+// # Restore
+//
+// A restore is a plan whose desired state is the backup: [RestoreState]
+// builds that state for the kinds chosen, optionally with the ownership
+// claims that delete what was created after the backup.
+package backup
