@@ -34,6 +34,10 @@ func checkKwargs(fn string, kwargs []starlark.Tuple, params ...string) error {
 	return nil
 }
 
+// Nearest returns the candidate closest to name by edit distance, if it is
+// close enough to be a plausible typo, else "".
+func Nearest(name string, candidates []string) string { return nearest(name, candidates) }
+
 // nearest returns the candidate closest to name by edit distance, if it is
 // close enough to be a plausible typo, else "".
 func nearest(name string, candidates []string) string {

@@ -192,7 +192,7 @@ func evalModules(ctx context.Context, ws *Workspace, entry string, predeclared s
 	if err == nil {
 		return nil
 	}
-	return scriptError(err, maxSteps, timeout)
+	return scriptError(err, maxSteps, timeout, predeclared)
 }
 
 // module is a loaded module: its frozen globals or its error.
@@ -245,7 +245,7 @@ func (l *loader) exec(thread *starlark.Thread, path string) (starlark.StringDict
 
 // scriptError turns an evaluation failure into a *ScriptError that reports
 // the innermost failure first.
-func scriptError(err error, maxSteps uint64, timeout time.Duration) error {
+func scriptError(err error, maxSteps uint64, timeout time.Duration, predeclared starlark.StringDict) error {
 	var (
 		inner    *starlark.EvalError
 		outerSE  *starlark.EvalError
@@ -281,9 +281,9 @@ func scriptError(err error, maxSteps uint64, timeout time.Duration) error {
 	case hasSyn:
 		se.Pos, se.Msg = synErr.Pos.String(), synErr.Msg
 	case hasRes && len(resErr) > 0:
-		se.Pos, se.Msg = resErr[0].Pos.String(), resErr[0].Msg
+		se.Pos, se.Msg = resErr[0].Pos.String(), undefinedHint(resErr[0].Msg, predeclared)
 		for _, e := range resErr[1:] {
-			se.Msg += fmt.Sprintf("\n%s: %s", e.Pos, e.Msg)
+			se.Msg += fmt.Sprintf("\n%s: %s", e.Pos, undefinedHint(e.Msg, predeclared))
 		}
 	case inner == nil && hasPathE:
 		se.Msg = "cannot read entry script: " + pathErr.Error()
@@ -298,6 +298,11 @@ func scriptError(err error, maxSteps uint64, timeout time.Duration) error {
 	case strings.Contains(se.Msg, "cancelled: context canceled"):
 		se.Msg = "evaluation cancelled"
 	case strings.Contains(se.Msg, "called recursively"):
+		// Starlark raises it on entry to the inner call; point at the call.
+		if inner != nil && len(se.Backtrace) > 1 {
+			se.Backtrace = se.Backtrace[:len(se.Backtrace)-1]
+			se.Pos, _, _ = strings.Cut(se.Backtrace[len(se.Backtrace)-1], ": in ")
+		}
 		se.Msg += " (recursion is not allowed in configs: write a loop over the data instead)"
 	case hasRes && strings.Contains(se.Msg, "cannot reassign global"):
 		se.Msg += " (top-level names are assigned once in configs: pick a new name, or build the value in a function)"
@@ -351,4 +356,18 @@ func declErrors(err error) error {
 		return out[0]
 	}
 	return out
+}
+
+// undefinedHint adds a did-you-mean to the resolver's "undefined: x" when x
+// is close to a predeclared or universal name.
+func undefinedHint(msg string, predeclared starlark.StringDict) string {
+	name, ok := strings.CutPrefix(msg, "undefined: ")
+	if !ok || strings.Contains(name, " ") {
+		return msg
+	}
+	names := append(predeclared.Keys(), starlark.Universe.Keys()...)
+	if n := builtins.Nearest(name, names); n != "" {
+		return fmt.Sprintf("%s (did you mean %s?)", msg, n)
+	}
+	return msg
 }
