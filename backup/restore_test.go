@@ -1,0 +1,93 @@
+package backup
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/descope-run/descope-run/descope"
+)
+
+func TestRestoreStateSelectsKinds(t *testing.T) {
+	b := New(testMeta(), sampleState())
+	tests := []struct {
+		name      string
+		only      []descope.Kind
+		prune     bool
+		wantKinds []descope.Kind // kinds present in the state
+		wantOwns  []descope.Kind // own(kind, "*") claims
+	}{
+		{name: "everything", wantKinds: descope.Kinds},
+		{name: "everything, pruned", prune: true, wantKinds: descope.Kinds,
+			wantOwns: []descope.Kind{descope.KindFlow, descope.KindPermission, descope.KindRole, descope.KindTenant}},
+		{name: "tenants", only: []descope.Kind{descope.KindTenant}, wantKinds: []descope.Kind{descope.KindTenant}},
+		{name: "tenants and roles, pruned", only: []descope.Kind{descope.KindRole, descope.KindTenant}, prune: true,
+			wantKinds: []descope.Kind{descope.KindRole, descope.KindTenant},
+			wantOwns:  []descope.Kind{descope.KindRole, descope.KindTenant}},
+		{name: "theme and project, pruned: nothing to own", only: []descope.Kind{descope.KindTheme, descope.KindProject}, prune: true,
+			wantKinds: []descope.Kind{descope.KindProject, descope.KindTheme}},
+		{name: "unknown kind", only: []descope.Kind{"user"}, prune: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := RestoreState(b, tt.only, tt.prune)
+			var kinds []descope.Kind
+			for _, k := range descope.Kinds {
+				if s.Count()[k] > 0 {
+					kinds = append(kinds, k)
+				}
+			}
+			if !slices.Equal(kinds, tt.wantKinds) {
+				t.Errorf("kinds = %q, want %q", kinds, tt.wantKinds)
+			}
+			var owns []descope.Kind
+			for _, o := range s.Owns {
+				if o.Match != "*" {
+					t.Errorf("own(%s, %q), want match \"*\"", o.Kind, o.Match)
+				}
+				owns = append(owns, o.Kind)
+			}
+			if !slices.Equal(owns, tt.wantOwns) {
+				t.Errorf("owns = %q, want %q", owns, tt.wantOwns)
+			}
+		})
+	}
+}
+
+func TestRestoreStateSetsEveryField(t *testing.T) {
+	b := New(testMeta(), sampleState())
+	s := RestoreState(b, nil, false)
+
+	// beta was backed up with only id and name: everything else is cleared.
+	beta := s.Tenant("beta")
+	want := &descope.Tenant{
+		ID: "beta", Name: "Beta",
+		Domains: &[]string{}, Attributes: &map[string]any{}, EnforceSSO: descope.Ptr(false),
+		Disabled: descope.Ptr(false), Parent: descope.Ptr(""), DefaultRoles: &[]string{},
+	}
+	if g, w := canonical(t, &descope.State{Tenants: []*descope.Tenant{beta}}), canonical(t, &descope.State{Tenants: []*descope.Tenant{want}}); g != w {
+		t.Errorf("beta:\n%s\nwant:\n%s", g, w)
+	}
+	// acme-eu keeps its parent; its partial settings gain cleared lists and flags only.
+	eu := s.Tenant("acme-eu")
+	if *eu.Parent != "acme" || eu.Settings.Domains == nil || *eu.Settings.JITDisabled || *eu.Settings.EnableInactivity ||
+		eu.Settings.SessionTokenExpiration != nil || *eu.Settings.AuthType != "none" {
+		t.Errorf("acme-eu settings = %+v", eu.Settings)
+	}
+	if r := s.Role("acme", "billing"); r.Description == nil || *r.Description != "" || r.Private == nil || *r.Private {
+		t.Errorf("billing role = %+v, want description and private cleared", r)
+	}
+	if p := s.Permission("billing.write"); p.Description == nil || *p.Description != "" {
+		t.Errorf("billing.write = %+v, want description cleared", p)
+	}
+	if s.Project == nil || s.Project.ID != testProject || *s.Project.Name != "Acme prod" {
+		t.Errorf("project = %+v", s.Project)
+	}
+	if f := s.Flow("onboarding"); f == nil || f.Document["flowId"] != "onboarding" {
+		t.Errorf("onboarding flow = %+v", f)
+	}
+
+	// The restore state is a copy: the backup is unchanged.
+	if b.Tenants[2].Domains != nil {
+		t.Errorf("RestoreState changed the backup: %+v", b.Tenants[2])
+	}
+}
