@@ -38,7 +38,8 @@ import (
 //     matches its id (a role's Key, a permission's name). Built-in flows and
 //     the preconfigured role and permissions are never deleted. Every other
 //     undeclared live object is listed in Plan.Unmanaged. The project itself
-//     is never listed there.
+//     is never listed there. The Reason of a tenant's delete or replace names
+//     its live sub-tenants that the plan does not delete first.
 //   - Order: a change's Deps are the changes that must finish first:
 //     permission creates before the roles that name them; role creates before
 //     the tenants whose default roles and the flows and theme whose

@@ -3,6 +3,8 @@ package descope
 import (
 	"cmp"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // link fills in every change's Deps (see Diff for the rules).
@@ -75,15 +77,22 @@ func (d *differ) link(live *State) {
 			}
 			// Children go before their parent, unless a replaced child is
 			// created again under this very tenant: then it waits for it.
+			// The reason names the children that are still there.
+			var staying []string
 			for _, child := range children[before.ID] {
 				o := byID[ChangeID(KindTenant, child)]
-				if o == nil || o.Action == ActionUpdate || o.Action == ActionCreate {
-					continue
+				switch {
+				case o == nil || o.Action == ActionUpdate:
+					staying = append(staying, strconv.Quote(child))
+				case o.Action == ActionReplace && deref(o.After.(*Tenant).Parent) == before.ID:
+					staying = append(staying, strconv.Quote(child))
+				default:
+					c.Deps = append(c.Deps, o.ID)
 				}
-				if o.Action == ActionReplace && deref(o.After.(*Tenant).Parent) == before.ID {
-					continue
-				}
-				c.Deps = append(c.Deps, o.ID)
+			}
+			if len(staying) > 0 {
+				slices.Sort(staying)
+				c.Reason += "; its sub-tenants " + strings.Join(staying, ", ") + " are not deleted first"
 			}
 		case *Flow, *Theme:
 			for _, r := range referencedRoles(document(before)) {

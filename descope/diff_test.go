@@ -572,6 +572,21 @@ func TestDiffOrderAndDeps(t *testing.T) {
 	})
 }
 
+func TestDiffTenantDeleteNamesTheSubTenantsThatStay(t *testing.T) {
+	runPlanCases(t, []planCase{{
+		name: "an owned parent with an unowned child",
+		live: &State{Tenants: []*Tenant{
+			{ID: "cust-a", Parent: Ptr("")}, {ID: "b", Parent: Ptr("cust-a")}, {ID: "a", Parent: Ptr("cust-a")},
+		}},
+		desired: &State{Owns: []*Ownership{own(KindTenant, "cust-*")}},
+		want: []string{
+			"delete tenant:cust-a",
+			`  # owned by own("tenant", "cust-*") at main.star:2:4; its sub-tenants "a", "b" are not deleted first`,
+			"unmanaged tenant: a, b",
+		},
+	}})
+}
+
 func TestDiffIsDeterministicAndPure(t *testing.T) {
 	mk := func(reverse bool) (*State, *State) {
 		live := &State{

@@ -56,9 +56,10 @@ var actionWords = map[descope.Action]string{
 // Text writes the plan for a person to review, in the manner of Terraform:
 // a legend of the symbols used, the deletes first, then the other changes in
 // execution order, each with its reason and its changed fields (unchanged
-// ones counted, secrets masked), then "Plan: N to add, N to change, N to
-// delete." and the number of live objects the configuration does not
-// manage (their list with ShowUnmanaged). An empty plan says so in one line.
+// ones counted, secrets masked), the number of live objects the
+// configuration does not manage (their list with ShowUnmanaged), and last
+// "Plan: N to add, N to change, N to delete.". An empty plan says so in one
+// line instead.
 func Text(w io.Writer, p *descope.Plan, opts TextOptions) error {
 	t := &textWriter{color: opts.Color}
 	if opts.Header != "" {
@@ -67,12 +68,11 @@ func Text(w io.Writer, p *descope.Plan, opts TextOptions) error {
 	}
 	if p.Empty() {
 		t.line("No changes. The project matches the configuration.")
-	} else if err := t.changes(p); err != nil {
+		t.unmanaged(p, opts.ShowUnmanaged, true)
+	} else if err := t.changes(p, opts.ShowUnmanaged); err != nil {
 		return err
 	}
-	t.unmanaged(p, opts.ShowUnmanaged)
-	_, err := io.WriteString(w, t.b.String())
-	if err != nil {
+	if _, err := io.WriteString(w, t.b.String()); err != nil {
 		return fmt.Errorf("render: write plan: %w", err)
 	}
 	return nil
@@ -111,7 +111,7 @@ func (t *textWriter) symbol(a descope.Action) string {
 	return "  " + t.paint(yellow, "~")
 }
 
-func (t *textWriter) changes(p *descope.Plan) error {
+func (t *textWriter) changes(p *descope.Plan, listUnmanaged bool) error {
 	used := map[descope.Action]bool{}
 	for _, c := range p.Changes {
 		used[c.Action] = true
@@ -134,6 +134,7 @@ func (t *textWriter) changes(p *descope.Plan) error {
 			}
 		}
 	}
+	t.unmanaged(p, listUnmanaged, false)
 	add, change, destroy := p.Summary()
 	t.line(t.paint(bold, fmt.Sprintf("Plan: %d to add, %d to change, %d to delete.", add, change, destroy)))
 	return nil
@@ -229,7 +230,9 @@ func valueText(v any, indent string) (string, error) {
 	return strings.Join(lines, "\n"), nil
 }
 
-func (t *textWriter) unmanaged(p *descope.Plan, list bool) {
+// unmanaged writes the number of unmanaged live objects on a line, or their
+// list set off by a blank line (before it after "No changes.", else after it).
+func (t *textWriter) unmanaged(p *descope.Plan, list, afterNoChanges bool) {
 	n := p.UnmanagedCount()
 	if n == 0 {
 		return
@@ -240,12 +243,17 @@ func (t *textWriter) unmanaged(p *descope.Plan, list bool) {
 		t.line(subject + " (--show-unmanaged lists them).")
 		return
 	}
-	t.line("")
+	if afterNoChanges {
+		t.line("")
+	}
 	t.line(subject + ":")
 	for _, k := range descope.Kinds {
 		for _, id := range p.Unmanaged[k] {
 			t.line("  " + objectName(k, id))
 		}
+	}
+	if !afterNoChanges {
+		t.line("")
 	}
 }
 

@@ -129,8 +129,8 @@ Plan: 0 to add, 1 to change, 0 to delete.
   - flow "old"
       # owned by own("flow", "*") at main.star:3:1
 
-Plan: 0 to add, 0 to change, 1 to delete.
 1 live object is not managed by this configuration (--show-unmanaged lists them).
+Plan: 0 to add, 0 to change, 1 to delete.
 `,
 		},
 		{
@@ -370,4 +370,22 @@ func TestTextValues(t *testing.T) {
 			checkText(t, got, tt.want)
 		})
 	}
+}
+
+func TestTextListsUnmanagedBeforeTheSummary(t *testing.T) {
+	p := descope.Diff(
+		&descope.State{Flows: []*descope.Flow{{ID: "sign-in"}, {ID: "sign-up"}}},
+		&descope.State{Permissions: []*descope.Permission{{Name: "edit"}}},
+	)
+	checkText(t, text(t, p, TextOptions{ShowUnmanaged: true}), `Actions are marked with these symbols:
+  + create
+
+  + permission "edit"
+
+2 live objects are not managed by this configuration:
+  flow "sign-in"
+  flow "sign-up"
+
+Plan: 1 to add, 0 to change, 0 to delete.
+`)
 }
