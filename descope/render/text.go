@@ -36,15 +36,8 @@ const (
 	maxValueLines = 20
 )
 
-// symbols and legend words of each action, in the order plans list them.
+// actionOrder is the order of the legend; actionWords its words.
 var actionOrder = []descope.Action{descope.ActionDelete, descope.ActionReplace, descope.ActionCreate, descope.ActionUpdate}
-
-var actionSymbol = map[descope.Action]string{
-	descope.ActionDelete:  "-",
-	descope.ActionReplace: "-/+",
-	descope.ActionCreate:  "+",
-	descope.ActionUpdate:  "~",
-}
 
 var actionWords = map[descope.Action]string{
 	descope.ActionDelete:  "delete",
@@ -178,32 +171,22 @@ func (t *textWriter) field(f descope.FieldChange) error {
 		return err
 	}
 	const indent = "        "
-	var s string
+	b, err := valueText(before, indent)
+	if err != nil {
+		return err
+	}
+	a, err := valueText(after, indent)
+	if err != nil {
+		return err
+	}
 	switch {
 	case f.Before == nil:
-		v, err := valueText(after, indent)
-		if err != nil {
-			return err
-		}
-		s = t.paint(green, "+") + " " + f.Path + ": " + v
+		t.line("      " + t.paint(green, "+") + " " + f.Path + ": " + a)
 	case f.After == nil:
-		v, err := valueText(before, indent)
-		if err != nil {
-			return err
-		}
-		s = t.paint(red, "-") + " " + f.Path + ": " + v
+		t.line("      " + t.paint(red, "-") + " " + f.Path + ": " + b)
 	default:
-		b, err := valueText(before, indent)
-		if err != nil {
-			return err
-		}
-		a, err := valueText(after, indent)
-		if err != nil {
-			return err
-		}
-		s = t.paint(yellow, "~") + " " + f.Path + ": " + b + " -> " + a
+		t.line("      " + t.paint(yellow, "~") + " " + f.Path + ": " + b + " -> " + a)
 	}
-	t.line("      " + s)
 	return nil
 }
 
