@@ -40,15 +40,7 @@ func sampleState() *descope.State {
 				},
 				EnforceSSO: descope.Ptr(true), Disabled: descope.Ptr(false), Parent: descope.Ptr(""),
 				DefaultRoles: &[]string{"viewer"},
-				Settings: &descope.TenantSettings{
-					Domains: &[]string{"sso.acme.com"}, AuthType: descope.Ptr("saml"),
-					SessionSettingsEnabled: descope.Ptr(true),
-					RefreshTokenExpiration: descope.Ptr(int64(4)), RefreshTokenExpirationUnit: descope.Ptr("weeks"),
-					SessionTokenExpiration: descope.Ptr(int64(10)), SessionTokenExpirationUnit: descope.Ptr("minutes"),
-					StepupTokenExpiration: descope.Ptr(int64(5)), StepupTokenExpirationUnit: descope.Ptr("minutes"),
-					EnableInactivity: descope.Ptr(true), InactivityTime: descope.Ptr(int64(30)), InactivityTimeUnit: descope.Ptr("minutes"),
-					JITDisabled: descope.Ptr(false),
-				},
+				Settings:     fullSettings("sso.acme.com"),
 			},
 			{ID: "beta", Name: "Beta"},
 		},
@@ -65,6 +57,28 @@ func sampleState() *descope.State {
 			"references": map[string]any{},
 		}},
 	}
+}
+
+// fullSettings returns tenant settings with every field set.
+func fullSettings(ssoDomain string) *descope.TenantSettings {
+	return &descope.TenantSettings{
+		Domains: &[]string{ssoDomain}, AuthType: descope.Ptr("saml"),
+		SessionSettingsEnabled: descope.Ptr(true),
+		RefreshTokenExpiration: descope.Ptr(int64(4)), RefreshTokenExpirationUnit: descope.Ptr("weeks"),
+		SessionTokenExpiration: descope.Ptr(int64(10)), SessionTokenExpirationUnit: descope.Ptr("minutes"),
+		StepupTokenExpiration: descope.Ptr(int64(5)), StepupTokenExpirationUnit: descope.Ptr("minutes"),
+		EnableInactivity: descope.Ptr(true), InactivityTime: descope.Ptr(int64(30)), InactivityTimeUnit: descope.Ptr("minutes"),
+		JITDisabled: descope.Ptr(false),
+	}
+}
+
+// ids returns the ids of entries, in order.
+func ids(entries []Entry) []string {
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.ID)
+	}
+	return out
 }
 
 // flowDoc returns a small v2 flow export document with n screens.

@@ -169,12 +169,8 @@ func TestList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids []string
-	for _, e := range got {
-		ids = append(ids, e.ID)
-	}
-	if want := []string{newest.ID, middle.ID, "dmgdmgdm", old.ID}; !slices.Equal(ids, want) {
-		t.Fatalf("List ids = %q, want %q (newest first)", ids, want)
+	if got, want := ids(got), []string{newest.ID, middle.ID, "dmgdmgdm", old.ID}; !slices.Equal(got, want) {
+		t.Fatalf("List ids = %q, want %q (newest first)", got, want)
 	}
 	if e := got[0]; e.Operation != OperationApply || e.User != "alice" || e.Counts["tenant"] != 3 || e.Size == 0 || e.Err != nil {
 		t.Errorf("List entry = %+v", e)
@@ -239,15 +235,13 @@ func TestLoadErrors(t *testing.T) {
 	if !ok {
 		t.Fatalf("err = %T, want *AmbiguousIDError", err)
 	}
-	var ids []string
 	for _, c := range amb.Candidates {
-		ids = append(ids, c.ID)
 		if c.Operation != OperationApply {
 			t.Errorf("candidate %s lacks its metadata: %+v", c.ID, c)
 		}
 	}
-	if want := []string{"abcd0002", "abcd0001"}; !slices.Equal(ids, want) {
-		t.Errorf("candidates = %q, want %q", ids, want)
+	if got, want := ids(amb.Candidates), []string{"abcd0002", "abcd0001"}; !slices.Equal(got, want) {
+		t.Errorf("candidates = %q, want %q", got, want)
 	}
 }
 
@@ -304,13 +298,13 @@ func TestConcurrentWrites(t *testing.T) {
 	if len(got) != writers*each {
 		t.Fatalf("%d backups listed, want %d", len(got), writers*each)
 	}
-	ids := map[string]bool{}
+	seen := map[string]bool{}
 	reasons := map[string]bool{}
 	for _, e := range got {
-		if ids[e.ID] {
+		if seen[e.ID] {
 			t.Errorf("id %s used twice", e.ID)
 		}
-		ids[e.ID] = true
+		seen[e.ID] = true
 		reasons[e.Reason] = true
 		if _, _, err := s.Load(testProject, e.ID); err != nil {
 			t.Error(err)
@@ -349,23 +343,15 @@ func TestPrune(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var gotRemoved []string
-			for _, e := range removed {
-				gotRemoved = append(gotRemoved, e.ID)
-			}
-			if want := all[tt.keep:]; !slices.Equal(gotRemoved, want) {
-				t.Errorf("removed %q, want %q", gotRemoved, want)
+			if got, want := ids(removed), all[tt.keep:]; !slices.Equal(got, want) {
+				t.Errorf("removed %q, want %q", got, want)
 			}
 			left, err := s.List(testProject)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var gotLeft []string
-			for _, e := range left {
-				gotLeft = append(gotLeft, e.ID)
-			}
-			if want := all[:tt.keep]; !slices.Equal(gotLeft, want) {
-				t.Errorf("left %q, want %q", gotLeft, want)
+			if got, want := ids(left), all[:tt.keep]; !slices.Equal(got, want) {
+				t.Errorf("left %q, want %q", got, want)
 			}
 			if _, err := os.Stat(other.Path); err != nil {
 				t.Errorf("another project's backup was touched: %v", err)
