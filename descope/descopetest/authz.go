@@ -1,0 +1,559 @@
+package descopetest
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// roleJSON is a role on the wire (descope-api.md section 4.5).
+type roleJSON struct {
+	ID              string   `json:"id"`
+	Name            string   `json:"name"`
+	Description     string   `json:"description"`
+	PermissionNames []string `json:"permissionNames"`
+	CreatedTime     int64    `json:"createdTime"`
+	TenantID        string   `json:"tenantId"`
+	Default         bool     `json:"default"`
+	Private         bool     `json:"private"`
+}
+
+func (r *role) view() roleJSON {
+	return roleJSON{r.ID, r.Name, r.Description, r.PermissionNames, r.CreatedTime, r.TenantID, r.Default, r.Private}
+}
+
+type rolesJSON struct {
+	Roles []roleJSON `json:"roles"`
+}
+
+// roleViews renders roles in reverse creation order.
+func roleViews(list []*role) rolesJSON {
+	newestFirst(list, func(r *role) uint64 { return r.Seq })
+	out := make([]roleJSON, len(list))
+	for i, r := range list {
+		out[i] = r.view()
+	}
+	return rolesJSON{out}
+}
+
+// roleRequest is a role in create, update and their batches. Update names
+// the role by id, or by name within tenantId, and renames it to newName.
+type roleRequest struct {
+	ID              string   `json:"id"`
+	Name            string   `json:"name"`
+	NewName         string   `json:"newName"`
+	Description     string   `json:"description"`
+	PermissionNames []string `json:"permissionNames"`
+	TenantID        string   `json:"tenantId"`
+	Default         bool     `json:"default"`
+	Private         bool     `json:"private"`
+}
+
+// scope describes a role's scope in messages.
+func scope(tenantID string) string {
+	if tenantID == "" {
+		return "the project"
+	}
+	return "tenant " + `"` + tenantID + `"`
+}
+
+func (st *store) checkPermissions(names []string) error {
+	for _, p := range names {
+		if st.Permissions[p] == nil {
+			return invalid("permission %q does not exist", p)
+		}
+	}
+	return nil
+}
+
+// createRole adds the role req describes.
+func (st *store) createRole(req roleRequest, c *call, ids *idSource) (*role, error) {
+	if strings.TrimSpace(req.Name) == "" {
+		return nil, missingField("name")
+	}
+	if req.TenantID != "" && st.Tenants[req.TenantID] == nil {
+		return nil, invalid("tenant %q does not exist", req.TenantID)
+	}
+	if st.role(req.TenantID, req.Name) != nil {
+		return nil, conflict("role %q already exists in %s", req.Name, scope(req.TenantID))
+	}
+	if err := st.checkPermissions(req.PermissionNames); err != nil {
+		return nil, err
+	}
+	r := &role{Seq: st.next(), ID: st.newID(ids, "ROL"), Name: req.Name, Description: req.Description,
+		PermissionNames: nonNil(req.PermissionNames), TenantID: req.TenantID, Default: req.Default,
+		Private: req.Private, CreatedTime: c.now.Unix()}
+	st.Roles[r.ID] = r
+	return r, nil
+}
+
+// findRole returns the role named by id, or else by name within tenantID.
+func (st *store) findRole(id, tenantID, name string) (*role, error) {
+	if id != "" {
+		if r := st.Roles[id]; r != nil {
+			return r, nil
+		}
+		return nil, notFound("role", id)
+	}
+	if name == "" {
+		return nil, missingField("name")
+	}
+	if r := st.role(tenantID, name); r != nil {
+		return r, nil
+	}
+	return nil, notFound("role", name+" in "+scope(tenantID))
+}
+
+// updateRole overwrites a role: a description or permission list left out
+// is cleared.
+func (st *store) updateRole(req roleRequest) (*role, error) {
+	r, err := st.findRole(req.ID, req.TenantID, req.Name)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(req.NewName) == "" {
+		return nil, missingField("newName")
+	}
+	if other := st.role(r.TenantID, req.NewName); other != nil && other != r {
+		return nil, conflict("role %q already exists in %s", req.NewName, scope(r.TenantID))
+	}
+	if err := st.checkPermissions(req.PermissionNames); err != nil {
+		return nil, err
+	}
+	if req.NewName != r.Name {
+		st.renameDefaultRole(r, req.NewName)
+	}
+	r.Name, r.Description, r.PermissionNames = req.NewName, req.Description, nonNil(req.PermissionNames)
+	r.Default, r.Private = req.Default, req.Private
+	return r, nil
+}
+
+func (st *store) deleteRole(r *role) {
+	st.renameDefaultRole(r, "")
+	delete(st.Roles, r.ID)
+}
+
+// renameDefaultRole follows a role's rename (or, with newName "", its
+// deletion) in the default roles of the tenants it applies to.
+func (st *store) renameDefaultRole(r *role, newName string) {
+	for _, t := range st.Tenants {
+		if r.TenantID != "" && t.ID != r.TenantID || r.TenantID == "" && st.role(t.ID, r.Name) != nil {
+			continue
+		}
+		t.DefaultRoles = renameIn(t.DefaultRoles, r.Name, newName)
+	}
+}
+
+// renameIn replaces name by newName in list, or with newName "" removes it.
+func renameIn(list []string, name, newName string) []string {
+	i := slices.Index(list, name)
+	switch {
+	case i < 0:
+	case newName == "":
+		list = slices.Delete(list, i, i+1)
+	default:
+		list[i] = newName
+	}
+	return list
+}
+
+func (e *Emulator) roleCreate(c *call) (any, error) {
+	var req roleRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	r, err := e.st.createRole(req, c, e.ids)
+	if err != nil {
+		return nil, err
+	}
+	return r.view(), nil
+}
+
+func (e *Emulator) roleUpdate(c *call) (any, error) {
+	var req roleRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	r, err := e.st.updateRole(req)
+	if err != nil {
+		return nil, err
+	}
+	return r.view(), nil
+}
+
+func (e *Emulator) roleDelete(c *call) (any, error) {
+	var req roleRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	r, err := e.st.findRole(req.ID, req.TenantID, req.Name)
+	if err != nil {
+		return nil, err
+	}
+	e.st.deleteRole(r)
+	return empty{}, nil
+}
+
+func (e *Emulator) roleAll(*call) (any, error) {
+	return roleViews(slices.Collect(maps.Values(e.st.Roles))), nil
+}
+
+// roleSearchRequest holds the filters of role/search. With tenantIds, only
+// roles of those tenants match (and project roles with includeProjectRoles);
+// without, roles of every scope do. roleNameLike and text match without
+// regard to case; text searches names and descriptions.
+type roleSearchRequest struct {
+	TenantIDs           []string `json:"tenantIds"`
+	RoleNames           []string `json:"roleNames"`
+	RoleNameLike        string   `json:"roleNameLike"`
+	PermissionNames     []string `json:"permissionNames"`
+	RoleIDs             []string `json:"roleIds"`
+	IncludeProjectRoles bool     `json:"includeProjectRoles"`
+	Text                string   `json:"text"`
+	Sort                []struct {
+		Field string `json:"field"`
+		Desc  bool   `json:"desc"`
+	} `json:"sort"`
+}
+
+func (req *roleSearchRequest) matches(r *role) bool {
+	containsFold := func(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
+	switch {
+	case len(req.TenantIDs) > 0 && !slices.Contains(req.TenantIDs, r.TenantID) && !(req.IncludeProjectRoles && r.TenantID == ""),
+		len(req.RoleNames) > 0 && !slices.Contains(req.RoleNames, r.Name),
+		len(req.RoleIDs) > 0 && !slices.Contains(req.RoleIDs, r.ID),
+		len(req.PermissionNames) > 0 && !slices.ContainsFunc(req.PermissionNames, func(p string) bool { return slices.Contains(r.PermissionNames, p) }),
+		req.RoleNameLike != "" && !containsFold(r.Name, req.RoleNameLike),
+		req.Text != "" && !containsFold(r.Name, req.Text) && !containsFold(r.Description, req.Text):
+		return false
+	}
+	return true
+}
+
+// roleSortKeys are the fields role/search sorts by.
+var roleSortKeys = map[string]func(a, b *role) int{
+	"id":          func(a, b *role) int { return cmp.Compare(a.ID, b.ID) },
+	"name":        func(a, b *role) int { return cmp.Compare(a.Name, b.Name) },
+	"description": func(a, b *role) int { return cmp.Compare(a.Description, b.Description) },
+	"tenantId":    func(a, b *role) int { return cmp.Compare(a.TenantID, b.TenantID) },
+	"createdTime": func(a, b *role) int { return cmp.Compare(a.CreatedTime, b.CreatedTime) },
+}
+
+func (e *Emulator) roleSearch(c *call) (any, error) {
+	var req roleSearchRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	for _, s := range req.Sort {
+		if roleSortKeys[s.Field] == nil {
+			return nil, invalid("cannot sort roles by %q (use one of %s)", s.Field, strings.Join(sortedKeys(roleSortKeys), ", "))
+		}
+	}
+	var found []*role
+	for _, r := range e.st.Roles {
+		if req.matches(r) {
+			found = append(found, r)
+		}
+	}
+	out := roleViews(nonNil(found))
+	if len(req.Sort) > 0 {
+		byID := make(map[string]*role, len(found))
+		for _, r := range found {
+			byID[r.ID] = r
+		}
+		slices.SortStableFunc(out.Roles, func(a, b roleJSON) int {
+			for _, s := range req.Sort {
+				if c := roleSortKeys[s.Field](byID[a.ID], byID[b.ID]); c != 0 {
+					if s.Desc {
+						return -c
+					}
+					return c
+				}
+			}
+			return 0
+		})
+	}
+	return out, nil
+}
+
+// batch runs fn on a copy of the store and keeps the copy only if fn
+// succeeds, so that a batch is applied whole or not at all.
+func (e *Emulator) batch(fn func(st *store) error) error {
+	work, err := e.st.clone()
+	if err != nil {
+		return err
+	}
+	if err := fn(work); err != nil {
+		return err
+	}
+	e.st = work
+	return nil
+}
+
+// applyBatch applies op to each item on a copy of the store, all or
+// nothing; an error names the item ("roles[2]: ...").
+func applyBatch[T, R any](e *Emulator, field string, items []T, op func(st *store, item T) (R, error)) ([]R, error) {
+	if len(items) == 0 {
+		return nil, missingField(field)
+	}
+	var out []R
+	err := e.batch(func(st *store) error {
+		for i, it := range items {
+			r, err := op(st, it)
+			if err != nil {
+				return at(err, "%s[%d]", field, i)
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (e *Emulator) roleCreateBatch(c *call) (any, error) {
+	var req struct {
+		Roles []roleRequest `json:"roles"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	created, err := applyBatch(e, "roles", req.Roles, func(st *store, rr roleRequest) (*role, error) {
+		return st.createRole(rr, c, e.ids)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return roleViews(created), nil
+}
+
+func (e *Emulator) roleUpdateBatch(c *call) (any, error) {
+	var req struct {
+		Roles []roleRequest `json:"roles"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	updated, err := applyBatch(e, "roles", req.Roles, (*store).updateRole)
+	if err != nil {
+		return nil, err
+	}
+	return roleViews(updated), nil
+}
+
+// roleDeleteBatch deletes the named roles. With no names and no ids it
+// deletes every role of every scope, as the real endpoint does
+// (descope-api.md section 4.5): the emulator logs that at warning level.
+func (e *Emulator) roleDeleteBatch(c *call) (any, error) {
+	var req struct {
+		RoleNames []string `json:"roleNames"`
+		TenantID  string   `json:"tenantId"`
+		RoleIDs   []string `json:"roleIds"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if len(req.RoleNames) == 0 && len(req.RoleIDs) == 0 {
+		e.logger.Warn("descopetest: role/delete/batch with no filter deletes every role", "roles", len(e.st.Roles))
+		for _, r := range e.st.Roles {
+			e.st.deleteRole(r)
+		}
+		return empty{}, nil
+	}
+	return empty{}, e.batch(func(st *store) error {
+		for i, name := range req.RoleNames {
+			r, err := st.findRole("", req.TenantID, name)
+			if err != nil {
+				return at(err, "roleNames[%d]", i)
+			}
+			st.deleteRole(r)
+		}
+		for i, id := range req.RoleIDs {
+			r, err := st.findRole(id, "", "")
+			if err != nil {
+				return at(err, "roleIds[%d]", i)
+			}
+			st.deleteRole(r)
+		}
+		return nil
+	})
+}
+
+// permissionJSON is a permission on the wire (descope-api.md section 4.6).
+type permissionJSON struct {
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	Description   string `json:"description"`
+	SystemDefault bool   `json:"systemDefault"`
+}
+
+// permissionRequest is a permission in create, update and their batches.
+// Update names the permission by name, or by id, and renames it to newName.
+type permissionRequest struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	NewName     string `json:"newName"`
+	Description string `json:"description"`
+}
+
+func (st *store) createPermission(req permissionRequest, ids *idSource) error {
+	if strings.TrimSpace(req.Name) == "" {
+		return missingField("name")
+	}
+	if st.Permissions[req.Name] != nil {
+		return conflict("permission %q already exists", req.Name)
+	}
+	st.Permissions[req.Name] = &permission{Seq: st.next(), ID: st.newID(ids, "PRM"), Name: req.Name, Description: req.Description}
+	return nil
+}
+
+func (st *store) findPermission(id, name string) (*permission, error) {
+	if name != "" {
+		if p := st.Permissions[name]; p != nil {
+			return p, nil
+		}
+		return nil, notFound("permission", name)
+	}
+	if id == "" {
+		return nil, missingField("name")
+	}
+	if p := st.permissionByID(id); p != nil {
+		return p, nil
+	}
+	return nil, notFound("permission", id)
+}
+
+// updatePermission overwrites a permission; a rename follows into the roles
+// that grant it.
+func (st *store) updatePermission(req permissionRequest) error {
+	p, err := st.findPermission(req.ID, req.Name)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.NewName) == "" {
+		return missingField("newName")
+	}
+	if other := st.Permissions[req.NewName]; other != nil && other != p {
+		return conflict("permission %q already exists", req.NewName)
+	}
+	if req.NewName != p.Name {
+		st.renameGrant(p.Name, req.NewName)
+		delete(st.Permissions, p.Name)
+		p.Name = req.NewName
+		st.Permissions[p.Name] = p
+	}
+	p.Description = req.Description
+	return nil
+}
+
+// deletePermission deletes a permission and takes it out of every role.
+func (st *store) deletePermission(p *permission) {
+	st.renameGrant(p.Name, "")
+	delete(st.Permissions, p.Name)
+}
+
+// renameGrant renames a permission in every role that grants it, or with
+// newName "" takes it out.
+func (st *store) renameGrant(name, newName string) {
+	for _, r := range st.Roles {
+		r.PermissionNames = renameIn(r.PermissionNames, name, newName)
+	}
+}
+
+func (e *Emulator) permissionCreate(c *call) (any, error) {
+	var req permissionRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	return empty{}, e.st.createPermission(req, e.ids)
+}
+
+func (e *Emulator) permissionUpdate(c *call) (any, error) {
+	var req permissionRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	return empty{}, e.st.updatePermission(req)
+}
+
+func (e *Emulator) permissionDelete(c *call) (any, error) {
+	var req permissionRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	p, err := e.st.findPermission(req.ID, req.Name)
+	if err != nil {
+		return nil, err
+	}
+	e.st.deletePermission(p)
+	return empty{}, nil
+}
+
+func (e *Emulator) permissionAll(*call) (any, error) {
+	list := newestFirst(slices.Collect(maps.Values(e.st.Permissions)), func(p *permission) uint64 { return p.Seq })
+	out := make([]permissionJSON, len(list))
+	for i, p := range list {
+		out[i] = permissionJSON{p.ID, p.Name, p.Description, p.SystemDefault}
+	}
+	return struct {
+		Permissions []permissionJSON `json:"permissions"`
+	}{out}, nil
+}
+
+func (e *Emulator) permissionCreateBatch(c *call) (any, error) {
+	var req struct {
+		Permissions []permissionRequest `json:"permissions"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	_, err := applyBatch(e, "permissions", req.Permissions, func(st *store, p permissionRequest) (struct{}, error) {
+		return struct{}{}, st.createPermission(p, e.ids)
+	})
+	return empty{}, err
+}
+
+func (e *Emulator) permissionUpdateBatch(c *call) (any, error) {
+	var req struct {
+		Permissions []permissionRequest `json:"permissions"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	_, err := applyBatch(e, "permissions", req.Permissions, func(st *store, p permissionRequest) (struct{}, error) {
+		return struct{}{}, st.updatePermission(p)
+	})
+	return empty{}, err
+}
+
+// permissionDeleteBatch deletes the named permissions. Unlike the role
+// batch, it refuses an empty filter (400 E011002).
+func (e *Emulator) permissionDeleteBatch(c *call) (any, error) {
+	var req struct {
+		Names []string `json:"names"`
+		IDs   []string `json:"ids"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if len(req.Names) == 0 && len(req.IDs) == 0 {
+		return nil, missingField("names")
+	}
+	return empty{}, e.batch(func(st *store) error {
+		for i, name := range req.Names {
+			p, err := st.findPermission("", name)
+			if err != nil {
+				return at(err, "names[%d]", i)
+			}
+			st.deletePermission(p)
+		}
+		for i, id := range req.IDs {
+			p, err := st.findPermission(id, "")
+			if err != nil {
+				return at(err, "ids[%d]", i)
+			}
+			st.deletePermission(p)
+		}
+		return nil
+	})
+}

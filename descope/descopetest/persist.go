@@ -1,0 +1,87 @@
+package descopetest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// persistLocked writes the store to the state file, if there is one. The
+// caller holds e.mu (or owns e exclusively).
+func (e *Emulator) persistLocked() error {
+	if e.statePath == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(e.st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("descopetest: encode state: %w", err)
+	}
+	if err := writeFileAtomic(e.statePath, append(b, '\n')); err != nil {
+		e.logger.Error("descopetest: persisting state failed", "path", e.statePath, "err", err)
+		return err
+	}
+	return nil
+}
+
+// writeFileAtomic replaces path with data so that a reader sees the old
+// file or the new one, never a mix: it writes a temporary file in the same
+// directory, syncs it, renames it over path and syncs the directory. The
+// directory is created (0700) if needed; the file is 0600.
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("descopetest: write state file: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("descopetest: write state file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+			err = fmt.Errorf("descopetest: write state file %s: %w", path, err)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil { // make the rename durable; not every system can
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}
+
+// loadStore reads a state file. A file that does not exist gives nil and no
+// error.
+func loadStore(path string) (*store, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("descopetest: read state file: %w", err)
+	}
+	var st store
+	if err := unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("descopetest: read state file %s: %w", path, err)
+	}
+	if st.Format != storeFormat {
+		return nil, fmt.Errorf("descopetest: read state file %s: format version %d, want %d", path, st.Format, storeFormat)
+	}
+	st.repair()
+	return &st, nil
+}

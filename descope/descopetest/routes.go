@@ -1,0 +1,52 @@
+package descopetest
+
+import "net/http"
+
+// routes maps a path and a method to its endpoint: the endpoints of
+// descope-api.md section 4 that descope-run uses.
+var routes = map[string]map[string]route{
+	"/v1/mgmt/license": {http.MethodGet: {handle: (*Emulator).license}},
+
+	"/v1/mgmt/tenant/create": {http.MethodPost: {write: true, handle: (*Emulator).tenantCreate}},
+	"/v1/mgmt/tenant/update": {http.MethodPost: {write: true, handle: (*Emulator).tenantUpdate}},
+	"/v1/mgmt/tenant/delete": {http.MethodPost: {write: true, handle: (*Emulator).tenantDelete}},
+	"/v1/mgmt/tenant":        {http.MethodGet: {handle: (*Emulator).tenantLoad}},
+	"/v1/mgmt/tenant/all":    {http.MethodGet: {handle: (*Emulator).tenantAll}},
+	"/v1/mgmt/tenant/search": {http.MethodPost: {handle: (*Emulator).tenantSearch}},
+	"/v1/mgmt/tenant/settings": {
+		http.MethodGet:  {handle: (*Emulator).tenantSettingsGet},
+		http.MethodPost: {write: true, handle: (*Emulator).tenantSettingsSet},
+	},
+	"/v1/mgmt/tenant/updateDefaultRoles": {http.MethodPost: {write: true, handle: (*Emulator).tenantDefaultRoles}},
+
+	"/v1/mgmt/flow/list":    {http.MethodPost: {emptyOK: true, handle: (*Emulator).flowList}},
+	"/v1/mgmt/flow/delete":  {http.MethodPost: {write: true, handle: (*Emulator).flowDelete}},
+	"/v2/mgmt/flow/export":  {http.MethodPost: {handle: (*Emulator).flowExport}},
+	"/v2/mgmt/flow/import":  {http.MethodPost: {write: true, handle: (*Emulator).flowImport}},
+	"/v2/mgmt/theme/export": {http.MethodPost: {emptyOK: true, handle: (*Emulator).themeExport}},
+	"/v2/mgmt/theme/import": {http.MethodPost: {write: true, handle: (*Emulator).themeImport}},
+
+	"/v1/mgmt/role/create":       {http.MethodPost: {write: true, handle: (*Emulator).roleCreate}},
+	"/v1/mgmt/role/update":       {http.MethodPost: {write: true, handle: (*Emulator).roleUpdate}},
+	"/v1/mgmt/role/delete":       {http.MethodPost: {write: true, handle: (*Emulator).roleDelete}},
+	"/v1/mgmt/role/all":          {http.MethodGet: {handle: (*Emulator).roleAll}},
+	"/v1/mgmt/role/search":       {http.MethodPost: {handle: (*Emulator).roleSearch}},
+	"/v1/mgmt/role/create/batch": {http.MethodPost: {write: true, handle: (*Emulator).roleCreateBatch}},
+	"/v1/mgmt/role/update/batch": {http.MethodPost: {write: true, handle: (*Emulator).roleUpdateBatch}},
+	"/v1/mgmt/role/delete/batch": {http.MethodPost: {write: true, handle: (*Emulator).roleDeleteBatch}},
+
+	"/v1/mgmt/permission/create":       {http.MethodPost: {write: true, handle: (*Emulator).permissionCreate}},
+	"/v1/mgmt/permission/update":       {http.MethodPost: {write: true, handle: (*Emulator).permissionUpdate}},
+	"/v1/mgmt/permission/delete":       {http.MethodPost: {write: true, handle: (*Emulator).permissionDelete}},
+	"/v1/mgmt/permission/all":          {http.MethodGet: {handle: (*Emulator).permissionAll}},
+	"/v1/mgmt/permission/create/batch": {http.MethodPost: {write: true, handle: (*Emulator).permissionCreateBatch}},
+	"/v1/mgmt/permission/update/batch": {http.MethodPost: {write: true, handle: (*Emulator).permissionUpdateBatch}},
+	"/v1/mgmt/permission/delete/batch": {http.MethodPost: {write: true, handle: (*Emulator).permissionDeleteBatch}},
+
+	"/v1/mgmt/project/update/name":     {http.MethodPost: {write: true, handle: (*Emulator).projectName}},
+	"/v1/mgmt/project/update/tags":     {http.MethodPost: {write: true, handle: (*Emulator).projectTags}},
+	"/v1/mgmt/project/snapshot/export": {http.MethodPost: {handle: (*Emulator).snapshotExport}},
+}
+
+// empty is the {} answer of endpoints that return nothing.
+type empty struct{}

@@ -1,0 +1,356 @@
+package descopetest
+
+import (
+	"cmp"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+)
+
+// storeFormat is the version of the state file's format.
+const storeFormat = 1
+
+// store is the project's contents. It is also the state file's format, so
+// every field is exported to encoding/json. It is guarded by Emulator.mu.
+type store struct {
+	Format      int                    `json:"formatVersion"`
+	ProjectID   string                 `json:"projectId"`
+	Name        string                 `json:"name"`
+	Tags        []string               `json:"tags"`
+	Seq         uint64                 `json:"seq"` // the last creation sequence number handed out
+	Tenants     map[string]*tenant     `json:"tenants"`
+	Roles       map[string]*role       `json:"roles"`       // by role id
+	Permissions map[string]*permission `json:"permissions"` // by name
+	Flows       map[string]*flow       `json:"flows"`
+	Theme       map[string]any         `json:"theme"`
+
+	tenantNames map[string]string // tenant name -> id
+}
+
+type tenant struct {
+	Seq                     uint64         `json:"seq"`
+	ID                      string         `json:"id"`
+	Name                    string         `json:"name"`
+	CreatedTime             int64          `json:"createdTime"`
+	SelfProvisioningDomains []string       `json:"selfProvisioningDomains"`
+	CustomAttributes        map[string]any `json:"customAttributes"`
+	EnforceSSO              bool           `json:"enforceSSO"`
+	EnforceSSOExclusions    []string       `json:"enforceSSOExclusions"`
+	FederatedAppIDs         []string       `json:"federatedAppIds"`
+	Disabled                bool           `json:"disabled"`
+	Parent                  string         `json:"parent"`
+	RoleInheritance         string         `json:"roleInheritance"`
+	DefaultRoles            []string       `json:"defaultRoles"`
+	Settings                tenantSettings `json:"settings"`
+}
+
+// tenantSettings are the fields of GET/POST /v1/mgmt/tenant/settings other
+// than selfProvisioningDomains, with their wire names.
+type tenantSettings struct {
+	Domains                    []string       `json:"domains"`
+	AuthType                   string         `json:"authType"`
+	Enabled                    bool           `json:"enabled"`
+	RefreshTokenExpiration     int64          `json:"refreshTokenExpiration"`
+	RefreshTokenExpirationUnit string         `json:"refreshTokenExpirationUnit"`
+	SessionTokenExpiration     int64          `json:"sessionTokenExpiration"`
+	SessionTokenExpirationUnit string         `json:"sessionTokenExpirationUnit"`
+	StepupTokenExpiration      int64          `json:"stepupTokenExpiration"`
+	StepupTokenExpirationUnit  string         `json:"stepupTokenExpirationUnit"`
+	EnableInactivity           bool           `json:"enableInactivity"`
+	InactivityTime             int64          `json:"inactivityTime"`
+	InactivityTimeUnit         string         `json:"inactivityTimeUnit"`
+	JITDisabled                bool           `json:"JITDisabled"`
+	SSOSetupSuiteSettings      map[string]any `json:"ssoSetupSuiteSettings"`
+}
+
+// defaultSettings are a new tenant's settings: session settings off, with
+// Descope's project defaults filled in.
+func defaultSettings() tenantSettings {
+	return tenantSettings{
+		Domains:                    []string{},
+		AuthType:                   "none",
+		RefreshTokenExpiration:     4,
+		RefreshTokenExpirationUnit: "weeks",
+		SessionTokenExpiration:     10,
+		SessionTokenExpirationUnit: "minutes",
+		StepupTokenExpiration:      10,
+		StepupTokenExpirationUnit:  "minutes",
+		InactivityTime:             12,
+		InactivityTimeUnit:         "hours",
+		SSOSetupSuiteSettings:      map[string]any{},
+	}
+}
+
+type role struct {
+	Seq             uint64   `json:"seq"`
+	ID              string   `json:"id"`
+	Name            string   `json:"name"`
+	Description     string   `json:"description"`
+	PermissionNames []string `json:"permissionNames"`
+	TenantID        string   `json:"tenantId"`
+	Default         bool     `json:"default"`
+	Private         bool     `json:"private"`
+	CreatedTime     int64    `json:"createdTime"`
+}
+
+type permission struct {
+	Seq           uint64 `json:"seq"`
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	Description   string `json:"description"`
+	SystemDefault bool   `json:"systemDefault"`
+}
+
+type flow struct {
+	Seq uint64 `json:"seq"`
+	ID  string `json:"id"`
+	// Document is the v2 document without its volatile fields.
+	Document     map[string]any `json:"document"`
+	Version      int64          `json:"version"`
+	Fingerprint  string         `json:"fingerprint"`
+	ModifiedTime int64          `json:"modifiedTime"` // Unix milliseconds
+}
+
+// meta returns the flow's metadata object (never nil).
+func (f *flow) meta() map[string]any {
+	m, _ := f.Document["metadata"].(map[string]any)
+	return m
+}
+
+// name is the flow's display name: metadata.name, else its id.
+func (f *flow) name() string {
+	if n, _ := f.meta()["name"].(string); n != "" {
+		return n
+	}
+	return f.ID
+}
+
+// idSource hands out ids, fingerprints and fault draws from one RNG, seeded
+// by WithSeed for determinism.
+type idSource struct {
+	mu  sync.Mutex
+	rng *rand.Rand
+}
+
+const alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// id returns prefix followed by n random letters and digits.
+func (s *idSource) id(prefix string, n int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := []byte(prefix)
+	for range n {
+		b = append(b, alnum[s.rng.IntN(len(alnum))])
+	}
+	return string(b)
+}
+
+// hex returns n random hex digits.
+func (s *idSource) hex(n int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	const digits = "0123456789abcdef"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = digits[s.rng.IntN(16)]
+	}
+	return string(b)
+}
+
+// float64 returns a number in [0, 1).
+func (s *idSource) float64() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rng.Float64()
+}
+
+//go:embed builtin/*.json
+var builtinFS embed.FS
+
+// Preconfigured authorization of a new project (descope-api.md section 8).
+var (
+	builtinPermissions = []struct{ name, description string }{
+		{"Impersonate", "Impersonate other users"},
+		{"SSO Admin", "Manage the SSO configuration of the tenant"},
+		{"User Admin", "Manage the users of the tenant"},
+	}
+	builtinRole = struct {
+		name, description string
+		permissions       []string
+	}{"Tenant Admin", "Administrator of a tenant", []string{"SSO Admin", "User Admin"}}
+)
+
+// DefaultProjectName is the name of a new emulated project.
+const DefaultProjectName = "descope-run emulator"
+
+// newStore returns the contents of a new project: the built-in flows, the
+// default theme and the preconfigured role and permissions.
+func newStore(projectID string, now time.Time, ids *idSource) *store {
+	st := &store{
+		Format:      storeFormat,
+		ProjectID:   projectID,
+		Name:        DefaultProjectName,
+		Tags:        []string{},
+		Tenants:     map[string]*tenant{},
+		Roles:       map[string]*role{},
+		Permissions: map[string]*permission{},
+		Flows:       map[string]*flow{},
+		tenantNames: map[string]string{},
+	}
+	for _, p := range builtinPermissions {
+		st.Permissions[p.name] = &permission{Seq: st.next(), ID: st.newID(ids, "PRM"), Name: p.name, Description: p.description, SystemDefault: true}
+	}
+	r := &role{Seq: st.next(), ID: st.newID(ids, "ROL"), Name: builtinRole.name, Description: builtinRole.description,
+		PermissionNames: slices.Clone(builtinRole.permissions), CreatedTime: now.Unix()}
+	st.Roles[r.ID] = r
+	for _, id := range []string{"sign-up-or-in", "sign-up", "sign-in", "step-up"} {
+		doc := mustBuiltin(id + ".json")
+		st.Flows[id] = &flow{Seq: st.next(), ID: id, Document: doc, Version: 1, Fingerprint: ids.hex(32), ModifiedTime: now.UnixMilli()}
+	}
+	st.Theme = mustBuiltin("theme.json")
+	return st
+}
+
+// mustBuiltin decodes an embedded document. The files are part of the
+// package, so a failure is a bug.
+func mustBuiltin(name string) map[string]any {
+	b, err := builtinFS.ReadFile("builtin/" + name)
+	if err != nil {
+		panic(fmt.Sprintf("descopetest: built-in document %s: %v", name, err))
+	}
+	var doc map[string]any
+	if err := unmarshal(b, &doc); err != nil {
+		panic(fmt.Sprintf("descopetest: built-in document %s: %v", name, err))
+	}
+	return doc
+}
+
+// next returns the next creation sequence number.
+func (st *store) next() uint64 {
+	st.Seq++
+	return st.Seq
+}
+
+// newID returns an id with the given prefix that no tenant, role or
+// permission uses yet. Generated ids are 28 characters long, like Descope's.
+func (st *store) newID(ids *idSource, prefix string) string {
+	for {
+		id := ids.id(prefix, 28-len(prefix))
+		if st.Tenants[id] == nil && st.Roles[id] == nil && st.permissionByID(id) == nil {
+			return id
+		}
+	}
+}
+
+func (st *store) permissionByID(id string) *permission {
+	for _, p := range st.Permissions {
+		if p.ID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+// role returns the role named name in the scope tenantID ("" for the
+// project), or nil.
+func (st *store) role(tenantID, name string) *role {
+	for _, r := range st.Roles {
+		if r.TenantID == tenantID && r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// children returns the direct sub-tenants of id, in reverse creation order.
+func (st *store) children(id string) []*tenant {
+	var out []*tenant
+	for _, t := range st.Tenants {
+		if t.Parent == id {
+			out = append(out, t)
+		}
+	}
+	return newestFirst(out, func(t *tenant) uint64 { return t.Seq })
+}
+
+// newestFirst sorts objects in reverse creation order, in place.
+func newestFirst[T any](list []T, seq func(T) uint64) []T {
+	slices.SortFunc(list, func(a, b T) int { return cmp.Compare(seq(b), seq(a)) })
+	return list
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// nonNil returns s, or an empty list for nil, so that it encodes as [].
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// nonNilMap returns m, or an empty map for nil, so that it encodes as {}.
+func nonNilMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// repair makes a store read from a file usable: indexes rebuilt and nil
+// lists and maps replaced, so that they encode as [] and {}.
+func (st *store) repair() {
+	st.Tags = nonNil(st.Tags)
+	if st.Tenants == nil {
+		st.Tenants = map[string]*tenant{}
+	}
+	if st.Roles == nil {
+		st.Roles = map[string]*role{}
+	}
+	if st.Permissions == nil {
+		st.Permissions = map[string]*permission{}
+	}
+	if st.Flows == nil {
+		st.Flows = map[string]*flow{}
+	}
+	st.Theme = nonNilMap(st.Theme)
+	st.tenantNames = make(map[string]string, len(st.Tenants))
+	for id, t := range st.Tenants {
+		st.tenantNames[t.Name] = id
+		t.SelfProvisioningDomains = nonNil(t.SelfProvisioningDomains)
+		t.CustomAttributes = nonNilMap(t.CustomAttributes)
+		t.EnforceSSOExclusions = nonNil(t.EnforceSSOExclusions)
+		t.FederatedAppIDs = nonNil(t.FederatedAppIDs)
+		t.DefaultRoles = nonNil(t.DefaultRoles)
+		t.Settings.Domains = nonNil(t.Settings.Domains)
+		t.Settings.SSOSetupSuiteSettings = nonNilMap(t.Settings.SSOSetupSuiteSettings)
+	}
+	for _, r := range st.Roles {
+		r.PermissionNames = nonNil(r.PermissionNames)
+	}
+	for _, f := range st.Flows {
+		f.Document = nonNilMap(f.Document)
+	}
+}
+
+// clone returns a deep copy of the store, by way of its JSON form.
+func (st *store) clone() (*store, error) {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return nil, err
+	}
+	var c store
+	if err := unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	c.repair()
+	return &c, nil
+}
