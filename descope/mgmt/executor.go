@@ -1,0 +1,391 @@
+package mgmt
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Item is one unit of work for an Executor, usually one API write.
+type Item struct {
+	// ID names the item in events and the report; unique within a run.
+	ID string
+	// Weight is the number of calls Do makes. The executor takes that many
+	// tokens from the pacer before starting the item and hands them to Do's
+	// ctx (see WithPrepaid); calls beyond them wait on the pacer. 0 takes none.
+	Weight int
+	// Deps are the IDs of items that must succeed before this one starts.
+	Deps []string
+	// Do performs the work.
+	Do func(ctx context.Context) error
+}
+
+// EventKind says what happened to an item.
+type EventKind int
+
+// The events of an item: Started, then Done or Failed.
+const (
+	EventStarted EventKind = iota + 1
+	EventDone
+	EventFailed
+)
+
+// String returns "started", "done" or "failed".
+func (k EventKind) String() string {
+	switch k {
+	case EventStarted:
+		return "started"
+	case EventDone:
+		return "done"
+	case EventFailed:
+		return "failed"
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// Event reports progress to an OnEvent callback.
+type Event struct {
+	Kind EventKind
+	ID   string
+	// Err is the item's error (EventFailed only).
+	Err error
+	// Finished counts the items done or failed so far; Total is the run's size.
+	Finished, Total int
+}
+
+// Failure is an item that failed, and why.
+type Failure struct {
+	ID  string
+	Err error
+}
+
+// Report is the outcome of a run. Each list is in input order.
+type Report struct {
+	Done       []string
+	Failed     []Failure
+	NotStarted []string
+	// Interrupted is ctx's error when the run stopped because ctx ended.
+	Interrupted error
+}
+
+// Err returns the failures and the interruption joined, or nil when every
+// item is done.
+func (r Report) Err() error {
+	var errs []error
+	for _, f := range r.Failed {
+		errs = append(errs, fmt.Errorf("%s: %w", f.ID, f.Err))
+	}
+	if r.Interrupted != nil {
+		errs = append(errs, fmt.Errorf("interrupted with %d not started: %w", len(r.NotStarted), r.Interrupted))
+	}
+	return errors.Join(errs...)
+}
+
+// Executor runs items concurrently, in dependency order, under a pacer.
+type Executor struct {
+	pacer   *Pacer
+	workers int
+	onEvent func(Event)
+}
+
+// ExecutorOption configures an Executor.
+type ExecutorOption func(*Executor)
+
+// OnEvent sets a callback for item events (to draw progress). Calls are never
+// concurrent, and an item's Started comes before its Done or Failed.
+func OnEvent(fn func(Event)) ExecutorOption { return func(e *Executor) { e.onEvent = fn } }
+
+// NewExecutor returns an executor running up to workers items at once (at
+// least 1) and taking their tokens from p (nil: no pacing).
+func NewExecutor(p *Pacer, workers int, opts ...ExecutorOption) *Executor {
+	e := &Executor{pacer: p, workers: max(workers, 1)}
+	for _, opt := range opts {
+		opt(e)
+	}
+	return e
+}
+
+// Run runs items: each starts once its Deps have succeeded, after the
+// executor has taken its Weight in tokens. On the first failure, or when ctx
+// ends, Run stops starting items, waits for those in flight, and reports
+// what was done, what failed and what was not started (including every item
+// behind a failed one). Items already running keep ctx: a failure elsewhere
+// does not cancel them.
+//
+// An invalid set of items (a duplicate or empty ID, an unknown dependency, a
+// cycle, a nil Do) runs nothing: the offending items fail and the others are
+// not started.
+func (e *Executor) Run(ctx context.Context, items []Item) Report {
+	r, bad := newRun(e, items)
+	if bad {
+		return r.report(ctx)
+	}
+	dctx, stop := context.WithCancel(ctx)
+	defer stop()
+	r.stopDispatch = stop
+
+	slots := make(chan struct{}, e.workers)
+	var wg sync.WaitGroup
+	for {
+		i, ok := r.next(dctx)
+		if !ok {
+			break
+		}
+		select {
+		case slots <- struct{}{}:
+		case <-dctx.Done():
+		}
+		if dctx.Err() != nil {
+			break
+		}
+		weight := max(items[i].Weight, 0)
+		// Tokens are taken here, before a worker has the item, so that
+		// queued work cannot stampede the API.
+		if err := e.pacer.Wait(dctx, weight); err != nil || !r.start(i) {
+			<-slots
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.finish(i, r.call(WithPrepaid(ctx, weight), i))
+			// The slot is freed after finish, so that the dispatcher,
+			// woken by it, already sees a failure.
+			<-slots
+		}()
+	}
+	wg.Wait()
+	return r.report(ctx)
+}
+
+type itemState int
+
+const (
+	statePending itemState = iota
+	stateRunning
+	stateDone
+	stateFailed
+)
+
+// run is the state of one Executor.Run.
+type run struct {
+	e            *Executor
+	items        []Item
+	dependents   [][]int
+	stopDispatch context.CancelFunc
+	wake         chan struct{}
+
+	mu      sync.Mutex
+	state   []itemState
+	errs    []error
+	unmet   []int // deps not yet done, per item
+	ready   indexHeap
+	running int
+	stopped bool
+
+	eventMu  sync.Mutex
+	finished int // items reported done or failed, under eventMu
+}
+
+// newRun indexes items and checks them, reporting whether they are invalid.
+func newRun(e *Executor, items []Item) (*run, bool) {
+	n := len(items)
+	r := &run{
+		e:          e,
+		items:      items,
+		dependents: make([][]int, n),
+		wake:       make(chan struct{}, 1),
+		state:      make([]itemState, n),
+		errs:       make([]error, n),
+		unmet:      make([]int, n),
+	}
+	index := make(map[string]int, n)
+	bad := false
+	fail := func(i int, err error) {
+		if r.state[i] != stateFailed {
+			r.state[i], r.errs[i] = stateFailed, err
+			bad = true
+		}
+	}
+	for i, it := range items {
+		switch _, dup := index[it.ID]; {
+		case it.ID == "":
+			fail(i, errors.New("invalid item: empty id"))
+		case dup:
+			fail(i, fmt.Errorf("invalid item: duplicate id %q", it.ID))
+		default:
+			index[it.ID] = i
+		}
+		if it.Do == nil {
+			fail(i, errors.New("invalid item: nil Do"))
+		}
+	}
+	for i, it := range items {
+		for _, d := range it.Deps {
+			j, ok := index[d]
+			if !ok {
+				fail(i, fmt.Errorf("invalid item: unknown dependency %q", d))
+				continue
+			}
+			r.unmet[i]++
+			r.dependents[j] = append(r.dependents[j], i)
+		}
+	}
+	// Kahn's algorithm: whatever cannot be ordered is in or behind a cycle.
+	unmet := append([]int(nil), r.unmet...)
+	queue := make([]int, 0, n)
+	for i := range items {
+		if unmet[i] == 0 {
+			queue = append(queue, i)
+		}
+	}
+	for k := 0; k < len(queue); k++ {
+		for _, d := range r.dependents[queue[k]] {
+			if unmet[d]--; unmet[d] == 0 {
+				queue = append(queue, d)
+			}
+		}
+	}
+	if len(queue) < n {
+		for i := range items {
+			if unmet[i] > 0 {
+				fail(i, errors.New("invalid item: in or behind a dependency cycle"))
+			}
+		}
+	}
+	for i := range items {
+		if r.unmet[i] == 0 && !bad {
+			r.ready = append(r.ready, i)
+		}
+	}
+	heap.Init(&r.ready)
+	return r, bad
+}
+
+// next returns the next item to start, in input order among the ready ones,
+// waiting for one to become ready while items are running. It reports false
+// when nothing more will start.
+func (r *run) next(ctx context.Context) (int, bool) {
+	for {
+		r.mu.Lock()
+		if r.stopped || ctx.Err() != nil {
+			r.mu.Unlock()
+			return 0, false
+		}
+		if r.ready.Len() > 0 {
+			i := heap.Pop(&r.ready).(int)
+			r.mu.Unlock()
+			return i, true
+		}
+		if r.running == 0 {
+			r.mu.Unlock()
+			return 0, false
+		}
+		r.mu.Unlock()
+		select {
+		case <-r.wake:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// start marks item i running, unless the run has stopped meanwhile.
+func (r *run) start(i int) bool {
+	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
+		return false
+	}
+	r.state[i] = stateRunning
+	r.running++
+	r.mu.Unlock()
+	r.emit(Event{Kind: EventStarted, ID: r.items[i].ID})
+	return true
+}
+
+// call runs item i's Do, turning a panic into its error.
+func (r *run) call(ctx context.Context, i int) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return r.items[i].Do(ctx)
+}
+
+// finish records the outcome of item i and readies its dependents; a
+// failure stops the run.
+func (r *run) finish(i int, err error) {
+	r.mu.Lock()
+	r.running--
+	ev := Event{Kind: EventDone, ID: r.items[i].ID}
+	if err != nil {
+		r.state[i], r.errs[i] = stateFailed, err
+		ev.Kind, ev.Err = EventFailed, err
+		r.stopped = true
+		r.stopDispatch()
+	} else {
+		r.state[i] = stateDone
+		for _, d := range r.dependents[i] {
+			if r.unmet[d]--; r.unmet[d] == 0 {
+				heap.Push(&r.ready, d)
+			}
+		}
+	}
+	r.mu.Unlock()
+	r.emit(ev)
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *run) emit(ev Event) {
+	if r.e.onEvent == nil {
+		return
+	}
+	r.eventMu.Lock()
+	defer r.eventMu.Unlock()
+	if ev.Kind != EventStarted {
+		r.finished++
+	}
+	ev.Finished, ev.Total = r.finished, len(r.items)
+	r.e.onEvent(ev)
+}
+
+// report lists the items by outcome, in input order.
+func (r *run) report(ctx context.Context) Report {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var rep Report
+	for i, it := range r.items {
+		switch r.state[i] {
+		case stateDone:
+			rep.Done = append(rep.Done, it.ID)
+		case stateFailed:
+			rep.Failed = append(rep.Failed, Failure{ID: it.ID, Err: r.errs[i]})
+		default:
+			rep.NotStarted = append(rep.NotStarted, it.ID)
+		}
+	}
+	if err := ctx.Err(); err != nil && len(rep.NotStarted) > 0 {
+		rep.Interrupted = err
+	}
+	return rep
+}
+
+// indexHeap is a min-heap of item indexes, so ready items start in input order.
+type indexHeap []int
+
+func (h indexHeap) Len() int           { return len(h) }
+func (h indexHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h indexHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *indexHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *indexHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}

@@ -1,0 +1,400 @@
+package mgmt
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/descope-run/descope-run/descope"
+)
+
+// ReadOptions says what ReadState reads beyond its fixed calls.
+type ReadOptions struct {
+	// Flows are the ids of the flows to export (their Document); ids that
+	// the live project does not have are skipped. AllFlows exports every
+	// flow.
+	Flows    []string
+	AllFlows bool
+	// Settings are the ids of the tenants whose settings to read (the API
+	// has no bulk read: one call each); ids the live project does not have
+	// are skipped. AllSettings reads every tenant's.
+	Settings    []string
+	AllSettings bool
+	// Theme exports the project theme.
+	Theme bool
+	// Project reads the project's name and tags from a snapshot export: one
+	// call, but a large answer (the whole project configuration). Without
+	// it the State's Project is nil.
+	Project bool
+	// Concurrency bounds the calls in flight (default 8); the pacer paces them.
+	Concurrency int
+}
+
+// ReadState reads the live project at a fixed cost: one call each for all
+// tenants, all roles, all permissions and the flow list, one theme export
+// (opts.Theme), one export per requested flow, one settings read per
+// requested tenant, one snapshot export (opts.Project), and never one call
+// per tenant otherwise. Independent reads run in parallel. Every optional
+// field of the objects read is set, as a live State is complete; Flow
+// documents and tenant Settings are set for the requested ones only.
+func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.State, error) {
+	g := newGroup(ctx, cmp.Or(max(opts.Concurrency, 0), 8))
+	var (
+		mu       sync.Mutex
+		tenants  []*Tenant
+		roles    []*Role
+		perms    []*Permission
+		flows    []*FlowMeta
+		docs     = map[string]map[string]any{}
+		settings = map[string]*TenantSettings{}
+		theme    map[string]any
+		files    map[string]any
+	)
+	g.Go(func(ctx context.Context) (err error) {
+		if tenants, err = c.LoadAllTenants(ctx); err != nil {
+			return err
+		}
+		ids := selectIDs(opts.Settings, opts.AllSettings, tenants, func(t *Tenant) string { return t.ID })
+		readEach(g, &mu, ids, settings, c.TenantSettings)
+		return nil
+	})
+	g.Go(func(ctx context.Context) (err error) { roles, err = c.LoadAllRoles(ctx); return err })
+	g.Go(func(ctx context.Context) (err error) { perms, err = c.LoadAllPermissions(ctx); return err })
+	g.Go(func(ctx context.Context) (err error) {
+		if flows, err = c.ListFlows(ctx); err != nil {
+			return err
+		}
+		ids := selectIDs(opts.Flows, opts.AllFlows, flows, func(f *FlowMeta) string { return f.ID })
+		readEach(g, &mu, ids, docs, c.ExportFlow)
+		return nil
+	})
+	if opts.Theme {
+		g.Go(func(ctx context.Context) (err error) { theme, err = c.ExportTheme(ctx); return err })
+	}
+	if opts.Project {
+		g.Go(func(ctx context.Context) (err error) { files, err = c.ExportSnapshot(ctx); return err })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("read project %s: %w", c.projectID, err)
+	}
+
+	s := &descope.State{}
+	for _, t := range tenants {
+		m := t.Model()
+		if ts, ok := settings[t.ID]; ok {
+			m.Settings = ts.Model()
+		}
+		s.Tenants = append(s.Tenants, m)
+	}
+	for _, r := range roles {
+		s.Roles = append(s.Roles, r.Model())
+	}
+	for _, p := range perms {
+		s.Permissions = append(s.Permissions, p.Model())
+	}
+	for _, f := range flows {
+		s.Flows = append(s.Flows, &descope.Flow{ID: f.ID, Name: f.Name, Document: docs[f.ID]})
+	}
+	if theme != nil {
+		s.Theme = &descope.Theme{Document: theme}
+	}
+	if opts.Project {
+		p, err := projectFromSnapshot(c.projectID, files)
+		if err != nil {
+			return nil, fmt.Errorf("read project %s: %w", c.projectID, err)
+		}
+		s.Project = p
+	}
+	s.Normalize()
+	return s, nil
+}
+
+// readEach reads every id with read, concurrently under g, into out
+// (guarded by mu).
+func readEach[T any](g *group, mu *sync.Mutex, ids []string, out map[string]T, read func(context.Context, string) (T, error)) {
+	for _, id := range ids {
+		g.Go(func(ctx context.Context) error {
+			v, err := read(ctx, id)
+			if err == nil {
+				mu.Lock()
+				out[id] = v
+				mu.Unlock()
+			}
+			return err
+		})
+	}
+}
+
+// selectIDs returns the ids of live that are wanted (all of them with
+// every), in live's order and without duplicates.
+func selectIDs[T any](wanted []string, every bool, live []T, id func(T) string) []string {
+	want := make(map[string]bool, len(wanted))
+	for _, w := range wanted {
+		want[w] = true
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, x := range live {
+		if i := id(x); (every || want[i]) && !seen[i] {
+			seen[i] = true
+			ids = append(ids, i)
+		}
+	}
+	return ids
+}
+
+// projectFromSnapshot reads name and tags from the snapshot's project.json.
+func projectFromSnapshot(id string, files map[string]any) (*descope.Project, error) {
+	raw, ok := files["project.json"]
+	if !ok {
+		return nil, fmt.Errorf("snapshot export has no project.json")
+	}
+	var doc struct {
+		Name string   `json:"name"`
+		Tags []string `json:"tags"`
+	}
+	var data []byte
+	switch v := raw.(type) {
+	case string:
+		data = []byte(v)
+	default:
+		var err error
+		if data, err = json.Marshal(v); err != nil {
+			return nil, fmt.Errorf("snapshot project.json: %w", err)
+		}
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("snapshot project.json: %w", err)
+	}
+	return &descope.Project{ID: id, Name: descope.Ptr(doc.Name), Tags: descope.Ptr(nonNil(doc.Tags))}, nil
+}
+
+// group runs funcs concurrently, at most limit at once; the first error
+// cancels the others' ctx. Go may be called from a running func.
+type group struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	slots  chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+}
+
+func newGroup(ctx context.Context, limit int) *group {
+	ctx, cancel := context.WithCancel(ctx)
+	return &group{ctx: ctx, cancel: cancel, slots: make(chan struct{}, limit)}
+}
+
+func (g *group) Go(f func(ctx context.Context) error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		select {
+		case g.slots <- struct{}{}:
+		case <-g.ctx.Done():
+			g.fail(g.ctx.Err())
+			return
+		}
+		err := f(g.ctx)
+		<-g.slots
+		if err != nil {
+			g.fail(err)
+		}
+	}()
+}
+
+func (g *group) fail(err error) {
+	g.once.Do(func() {
+		g.err = err
+		g.cancel()
+	})
+}
+
+func (g *group) Wait() error {
+	g.wg.Wait()
+	g.cancel()
+	return g.err
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// Model returns t as a live descope.Tenant: every optional field set (a
+// top-level tenant's Parent is Ptr("")), Settings nil (read apart).
+func (t *Tenant) Model() *descope.Tenant {
+	return &descope.Tenant{
+		ID:           t.ID,
+		Name:         t.Name,
+		Domains:      descope.Ptr(slices.Clone(nonNil(t.SelfProvisioningDomains))),
+		Attributes:   descope.Ptr(attributesModel(t.CustomAttributes)),
+		EnforceSSO:   descope.Ptr(t.EnforceSSO),
+		Disabled:     descope.Ptr(t.Disabled),
+		Parent:       descope.Ptr(t.Parent),
+		DefaultRoles: descope.Ptr(slices.Clone(nonNil(t.DefaultRoles))),
+	}
+}
+
+// attributesModel copies custom attributes into the model's value types:
+// numbers become int64 when integral, else float64.
+func attributesModel(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = attributeValue(v)
+	}
+	return out
+}
+
+func attributeValue(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		f, _ := v.Float64()
+		return f
+	case float64:
+		if v == float64(int64(v)) {
+			return int64(v)
+		}
+		return v
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = attributeValue(x)
+		}
+		return out
+	}
+	return v
+}
+
+// Model returns s as live descope.TenantSettings, every field set.
+func (s *TenantSettings) Model() *descope.TenantSettings {
+	return &descope.TenantSettings{
+		Domains:                    descope.Ptr(slices.Clone(nonNil(s.Domains))),
+		AuthType:                   descope.Ptr(s.AuthType),
+		SessionSettingsEnabled:     descope.Ptr(s.SessionSettingsEnabled),
+		RefreshTokenExpiration:     descope.Ptr(s.RefreshTokenExpiration),
+		RefreshTokenExpirationUnit: descope.Ptr(s.RefreshTokenExpirationUnit),
+		SessionTokenExpiration:     descope.Ptr(s.SessionTokenExpiration),
+		SessionTokenExpirationUnit: descope.Ptr(s.SessionTokenExpirationUnit),
+		StepupTokenExpiration:      descope.Ptr(s.StepupTokenExpiration),
+		StepupTokenExpirationUnit:  descope.Ptr(s.StepupTokenExpirationUnit),
+		EnableInactivity:           descope.Ptr(s.EnableInactivity),
+		InactivityTime:             descope.Ptr(s.InactivityTime),
+		InactivityTimeUnit:         descope.Ptr(s.InactivityTimeUnit),
+		JITDisabled:                descope.Ptr(s.JITDisabled),
+	}
+}
+
+// Model returns r as a live descope.Role, every field set.
+func (r *Role) Model() *descope.Role {
+	return &descope.Role{
+		Name:        r.Name,
+		Tenant:      r.TenantID,
+		Description: descope.Ptr(r.Description),
+		Permissions: descope.Ptr(slices.Clone(nonNil(r.PermissionNames))),
+		Default:     descope.Ptr(r.Default),
+		Private:     descope.Ptr(r.Private),
+	}
+}
+
+// Model returns p as a live descope.Permission, SystemDefault kept.
+func (p *Permission) Model() *descope.Permission {
+	return &descope.Permission{Name: p.Name, Description: descope.Ptr(p.Description), SystemDefault: p.SystemDefault}
+}
+
+// MergeTenant returns the body of a read-merge-write update: live with the
+// fields d manages (non-nil) replaced, every other field as read. Parent,
+// DefaultRoles and Settings are not part of a tenant update.
+func MergeTenant(live *Tenant, d *descope.Tenant) *Tenant {
+	t := *live
+	if d.Name != "" {
+		t.Name = d.Name
+	}
+	if d.Domains != nil {
+		t.SelfProvisioningDomains = slices.Clone(nonNil(*d.Domains))
+	}
+	if d.Attributes != nil {
+		t.CustomAttributes = maps.Clone(*d.Attributes)
+		if t.CustomAttributes == nil {
+			t.CustomAttributes = map[string]any{}
+		}
+	}
+	if d.EnforceSSO != nil {
+		t.EnforceSSO = *d.EnforceSSO
+	}
+	if d.Disabled != nil {
+		t.Disabled = *d.Disabled
+	}
+	return &t
+}
+
+// TenantFromModel returns the tenant to create for d, parent included;
+// fields d leaves unset are empty.
+func TenantFromModel(d *descope.Tenant) *Tenant {
+	t := MergeTenant(&Tenant{ID: d.ID}, d)
+	if d.Parent != nil {
+		t.Parent = *d.Parent
+	}
+	return t
+}
+
+// MergeSettings returns live with the settings d manages replaced.
+func MergeSettings(live *TenantSettings, d *descope.TenantSettings) *TenantSettings {
+	s := *live
+	if d.Domains != nil {
+		s.Domains = slices.Clone(nonNil(*d.Domains))
+	}
+	set(&s.AuthType, d.AuthType)
+	set(&s.SessionSettingsEnabled, d.SessionSettingsEnabled)
+	set(&s.RefreshTokenExpiration, d.RefreshTokenExpiration)
+	set(&s.RefreshTokenExpirationUnit, d.RefreshTokenExpirationUnit)
+	set(&s.SessionTokenExpiration, d.SessionTokenExpiration)
+	set(&s.SessionTokenExpirationUnit, d.SessionTokenExpirationUnit)
+	set(&s.StepupTokenExpiration, d.StepupTokenExpiration)
+	set(&s.StepupTokenExpirationUnit, d.StepupTokenExpirationUnit)
+	set(&s.EnableInactivity, d.EnableInactivity)
+	set(&s.InactivityTime, d.InactivityTime)
+	set(&s.InactivityTimeUnit, d.InactivityTimeUnit)
+	set(&s.JITDisabled, d.JITDisabled)
+	return &s
+}
+
+// MergeRole returns live with the fields d manages replaced: the body of a
+// read-merge-write role update (the API overwrites every field).
+func MergeRole(live *Role, d *descope.Role) *Role {
+	r := *live
+	r.Name, r.TenantID = d.Name, d.Tenant
+	set(&r.Description, d.Description)
+	if d.Permissions != nil {
+		r.PermissionNames = slices.Clone(nonNil(*d.Permissions))
+	}
+	set(&r.Default, d.Default)
+	set(&r.Private, d.Private)
+	return &r
+}
+
+// RoleFromModel returns the role to create for d.
+func RoleFromModel(d *descope.Role) *Role { return MergeRole(&Role{}, d) }
+
+// PermissionFromModel returns the permission to create or write for d.
+func PermissionFromModel(d *descope.Permission) *Permission {
+	p := &Permission{Name: d.Name}
+	set(&p.Description, d.Description)
+	return p
+}
+
+// set stores *v in *dst when v is not nil.
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
