@@ -79,16 +79,13 @@ type ProjectSettings struct {
 // New returns a backup of the live state with the given metadata. It copies
 // the objects of live (sharing only attribute maps and documents) and puts
 // them in canonical order, so equal states give byte-identical backups; it
-// sets FormatVersion and Counts, makes CreatedAt UTC, and takes ProjectID from
-// live.Project when meta has none. A zero CreatedAt is left for the store to
-// set. SnapshotFiles, when the caller has them, go in b.ProjectSettings.
+// sets FormatVersion and Counts, and takes ProjectID from live.Project when
+// meta has none. A zero CreatedAt is left for the store to set. SnapshotFiles,
+// when the caller has them, go in b.ProjectSettings.
 func New(meta Metadata, live *descope.State) *Backup {
 	s := cloneState(live)
 	s.Normalize()
 	meta.FormatVersion = FormatVersion
-	if !meta.CreatedAt.IsZero() {
-		meta.CreatedAt = meta.CreatedAt.UTC()
-	}
 	if meta.ProjectID == "" && s.Project != nil {
 		meta.ProjectID = s.Project.ID
 	}
@@ -131,8 +128,8 @@ func (b *Backup) State() *descope.State {
 
 // Encode writes b to w as indented JSON, keys in a fixed order (struct fields
 // in declaration order, map keys sorted), no HTML escaping, and a final
-// newline: the same Backup always gives the same bytes. It records
-// FormatVersion and the checksum in b.Metadata.
+// newline: the same Backup always gives the same bytes. It sets
+// b.Metadata.FormatVersion, makes CreatedAt UTC, and records the checksum.
 //
 // The checksum is "sha256:" followed by the lowercase hex SHA-256 of the
 // exact bytes Encode writes, except that the value of metadata.checksum is
@@ -140,6 +137,7 @@ func (b *Backup) State() *descope.State {
 // so any change to the file, whitespace included, is detected.
 func Encode(w io.Writer, b *Backup) error {
 	b.Metadata.FormatVersion = FormatVersion
+	b.Metadata.CreatedAt = b.Metadata.CreatedAt.UTC()
 	data, err := marshal(b)
 	if err != nil {
 		return err

@@ -87,7 +87,11 @@ func (s *DirStore) commitWrite(ctx context.Context, e Entry) error {
 func (s *DirStore) commitPrune(ctx context.Context, projectID string, p RetentionPolicy, removed []Entry) error {
 	rels := make([]string, len(removed))
 	var msg strings.Builder
-	fmt.Fprintf(&msg, "prune: remove %d backups of project %s\n\n", len(removed), projectID)
+	noun := "backups"
+	if len(removed) == 1 {
+		noun = "backup"
+	}
+	fmt.Fprintf(&msg, "prune: remove %d %s of project %s\n\n", len(removed), noun, projectID)
 	fmt.Fprintf(&msg, "Retention: the newest %d, and those younger than %v\n\n", p.KeepLast, p.MaxAge)
 	for i, e := range removed {
 		rel, err := s.rel(e.Path)

@@ -108,7 +108,7 @@ func flowDoc(id string, n int) map[string]any {
 func testMeta() Metadata {
 	return Metadata{
 		ToolVersion: "v0.1.0-test",
-		CreatedAt:   testTime,
+		CreatedAt:   testTime.In(time.FixedZone("CET", 3600)), // written as UTC
 		Operation:   OperationApply,
 		Reason:      "plan prod.star",
 		User:        "alice",

@@ -75,7 +75,7 @@ var rootLocks sync.Map
 // the package documentation for the layout). It is safe for concurrent use,
 // and several DirStores may share a root. Backups written concurrently by
 // separate processes get distinct files; their ids are random (40 bits), so
-// they collide with negligible probability.
+// they collide with negligible probability. Make one with NewDirStore.
 type DirStore struct {
 	root   string
 	now    func() time.Time
@@ -156,7 +156,7 @@ func (s *DirStore) Write(ctx context.Context, b *Backup) (Entry, error) {
 	if b.Metadata.CreatedAt.IsZero() {
 		b.Metadata.CreatedAt = s.now()
 	}
-	b.Metadata.CreatedAt = b.Metadata.CreatedAt.UTC()
+	b.Metadata.CreatedAt = b.Metadata.CreatedAt.UTC() // as Encode writes it, for the file name
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Entry{}, fmt.Errorf("write backup: %w", err)
 	}
