@@ -77,7 +77,7 @@ type ProjectSettings struct {
 }
 
 // New returns a backup of the live state with the given metadata. It copies
-// the objects of live (sharing only attribute maps and documents) and puts
+// the objects of live (sharing only attribute values and documents) and puts
 // them in canonical order, so equal states give byte-identical backups; it
 // sets FormatVersion and Counts, and takes ProjectID from live.Project when
 // meta has none. A zero CreatedAt is left for the store to set. SnapshotFiles,
@@ -110,7 +110,7 @@ func New(meta Metadata, live *descope.State) *Backup {
 
 // State returns the content of b as a State: its tenants, flows, theme,
 // roles, permissions and project (whose ID is Metadata.ProjectID). The State
-// is a copy of b's objects, sharing only attribute maps and documents, which
+// is a copy of b's objects, sharing only attribute values and documents, which
 // neither must modify.
 func (b *Backup) State() *descope.State {
 	s := &descope.State{
