@@ -22,6 +22,7 @@ var errChanges = errors.New("changes present")
 func ExitCode(err error) int {
 	var se *runtime.ScriptError
 	var ses runtime.ScriptErrors
+	var re *runtime.RefusedError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -29,6 +30,8 @@ func ExitCode(err error) int {
 		return ExitChanges
 	case errors.As(err, &se), errors.As(err, &ses):
 		return ExitScript
+	case errors.As(err, &re):
+		return ExitRefused
 	}
 	return ExitError
 }

@@ -47,6 +47,7 @@ type GlobalOptions struct {
 	VarFiles    []string
 	MaxSteps    uint64
 	EvalTimeout time.Duration
+	Rate        string
 }
 
 // Factory carries what commands need from the outside world; tests replace
@@ -123,9 +124,12 @@ the workspace, so you can try everything without credentials.`,
 	pf.StringArrayVar(&g.VarFiles, "var-file", nil, "read config variables from a YAML or JSON `FILE` (repeatable)")
 	pf.Uint64Var(&g.MaxSteps, "max-steps", runtime.DefaultMaxSteps, "stop a config after this many Starlark steps")
 	pf.DurationVar(&g.EvalTimeout, "eval-timeout", runtime.DefaultTimeout, "stop a config that runs longer than this")
+	pf.StringVar(&g.Rate, "rate", "", "pace every API call at `N/DURATION`, e.g. 200/60s (default: descope-run.yaml's rate, else "+DefaultRate+")")
 
 	root.AddCommand(
 		NewCmdEval(f, nil),
+		NewCmdPlan(f, nil),
+		NewCmdApply(f, nil),
 		NewCmdVersion(f),
 	)
 	root.SetOut(f.IO.Out)

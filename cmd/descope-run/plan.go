@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/descope-run/descope-run/descope/render"
+	"github.com/descope-run/descope-run/runtime"
+)
+
+// PlanOptions are the inputs of `descope-run plan`.
+type PlanOptions struct {
+	f                *Factory
+	Script           string
+	Out              string
+	JSON             bool
+	DetailedExitcode bool
+	ShowUnmanaged    bool
+}
+
+// NewCmdPlan returns the plan command. runF replaces its body in tests.
+func NewCmdPlan(f *Factory, runF func(*cobra.Command, *PlanOptions) error) *cobra.Command {
+	opts := &PlanOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "plan SCRIPT",
+		Short: "Show what applying a config would change",
+		Long: `Evaluate a config, read the live project and show the difference as a plan:
++ create, ~ update, - delete, -/+ replace, field by field, flows and the theme
+included. Nothing is changed.
+
+The target is real Descope when DESCOPE_PROJECT_ID is set (with
+DESCOPE_MANAGEMENT_KEY), else the workspace's local project.`,
+		Example: `  descope-run plan scripts/prod.star
+  descope-run plan scripts/prod.star -out prod.plan && descope-run apply prod.plan
+  descope-run plan scripts/prod.star --json | jq '.summary'`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: starFiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Script = args[0]
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return runPlan(cmd, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Out, "out", "o", "", "save the plan to `FILE` for apply")
+	fl.BoolVar(&opts.JSON, "json", false, "print the plan as JSON (versioned format)")
+	fl.BoolVar(&opts.DetailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	fl.BoolVar(&opts.ShowUnmanaged, "show-unmanaged", false, "list the live objects the config does not manage")
+	return cmd
+}
+
+func starFiles(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return []string{"star"}, cobra.ShellCompDirectiveFilterFileExt
+}
+
+func runPlan(cmd *cobra.Command, opts *PlanOptions) error {
+	f := opts.f
+	ctx := cmd.Context()
+	res, err := f.evalScript(ctx, opts.Script)
+	if err != nil {
+		return err
+	}
+	target, err := f.openTarget(res.Workspace, res.State)
+	if err != nil {
+		return err
+	}
+	planned, err := runtime.MakePlan(ctx, target, res.State)
+	if err != nil {
+		return err
+	}
+	out := f.IO.Out
+	if opts.JSON {
+		err = render.JSON(out, planned.Plan, render.JSONMeta{
+			Target: renderTarget(target), Fingerprint: planned.Fingerprint,
+			InputsDigest: res.Inputs.Digest(), ToolVersion: toolVersion(),
+		})
+	} else {
+		err = render.Text(out, planned.Plan, render.TextOptions{
+			Color: f.Color(f.IO.OutTTY), ShowUnmanaged: opts.ShowUnmanaged,
+			Header: "Target: " + target.Description,
+		})
+	}
+	if err != nil {
+		return err
+	}
+	if opts.Out != "" {
+		add, change, destroy := planned.Plan.Summary()
+		sp := &runtime.SavedPlan{
+			ToolVersion: toolVersion(), CreatedAt: f.Now().UTC().Truncate(time.Second),
+			ProjectID: target.ProjectID, Target: target.Description,
+			Workspace: res.Workspace.Root, Script: res.Entry,
+			Fingerprint: planned.Fingerprint, InputsDigest: res.Inputs.Digest(), Inputs: res.Inputs.Files,
+			Desired: res.State,
+			Summary: map[string]int{"add": add, "change": change, "delete": destroy},
+		}
+		if err := runtime.WritePlanFile(opts.Out, sp); err != nil {
+			return err
+		}
+		if !opts.JSON {
+			fmt.Fprintf(out, "\nSaved the plan to %s. Apply exactly this plan with:\n    descope-run apply %s\n", opts.Out, opts.Out)
+		}
+	}
+	if opts.DetailedExitcode && !planned.Plan.Empty() {
+		return errChanges
+	}
+	return nil
+}

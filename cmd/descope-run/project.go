@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/descope-run/descope-run/backup"
+	"github.com/descope-run/descope-run/descope"
+	"github.com/descope-run/descope-run/descope/mgmt"
+	"github.com/descope-run/descope-run/descope/render"
+	"github.com/descope-run/descope-run/runtime"
+)
+
+// DefaultRate is the pacing when neither --rate nor descope-run.yaml sets one.
+const DefaultRate = "200/60s"
+
+// pacer returns the one pacer every call to the project shares: --rate,
+// else descope-run.yaml's rate, else DefaultRate. The burst is the rate's N.
+func (f *Factory) pacer(ws *runtime.Workspace) (*mgmt.Pacer, error) {
+	spec, source := f.Globals.Rate, "--rate"
+	if spec == "" && ws != nil && ws.Config.Rate != "" {
+		spec, source = ws.Config.Rate, "rate in descope-run.yaml"
+	}
+	if spec == "" {
+		spec = DefaultRate
+	}
+	r, err := mgmt.ParseRate(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return mgmt.NewPacer(r, r.N, mgmt.WithPacerLogger(f.Logger().Named("pacer"))), nil
+}
+
+// openTarget opens the project the environment names for a desired state
+// evaluated in ws.
+func (f *Factory) openTarget(ws *runtime.Workspace, desired *descope.State) (*runtime.Target, error) {
+	p, err := f.pacer(ws)
+	if err != nil {
+		return nil, err
+	}
+	opts := runtime.TargetOptions{
+		Getenv: f.Getenv, Pacer: p, Logger: f.Logger(), Version: toolVersion(),
+	}
+	if desired != nil && desired.Project != nil {
+		opts.PinnedProjectID = desired.Project.ID
+		for _, pc := range ws.Config.Projects {
+			if pc.ID != "" && pc.ID == desired.Project.ID {
+				opts.KeyEnv = pc.KeyEnv
+			}
+		}
+	}
+	return runtime.OpenTarget(ws, opts)
+}
+
+// backupStore opens the backup store: --backup-dir, else descope-run.yaml's
+// backup.dir, else ~/.descope-mgmt/backups.
+func (f *Factory) backupStore(ws *runtime.Workspace, dir string, git bool) (*backup.DirStore, error) {
+	if dir == "" && ws != nil {
+		dir = runtime.ExpandHome(ws.Config.Backup.Dir)
+	}
+	if dir == "" {
+		var err error
+		if dir, err = backup.DefaultRoot(); err != nil {
+			return nil, err
+		}
+	}
+	if ws != nil && ws.Config.Backup.Git {
+		git = true
+	}
+	return backup.NewDirStore(dir, backup.WithClock(f.Now), backup.WithGit(git), backup.WithLogger(f.Logger().Named("backup")))
+}
+
+// retention is the backup retention: 30 days, keeping the newest few (5, or
+// backup.keep in descope-run.yaml) whatever their age.
+func retention(ws *runtime.Workspace) backup.RetentionPolicy {
+	p := backup.DefaultRetention
+	if ws != nil && ws.Config.Backup.Keep > 0 {
+		p.KeepLast = ws.Config.Backup.Keep
+	}
+	return p
+}
+
+// stateDir is where locks and the audit log live: beside the backup folder.
+func stateDir(store *backup.DirStore) string { return filepath.Dir(store.Root()) }
+
+// renderTarget describes a target for the JSON plan.
+func renderTarget(t *runtime.Target) render.Target {
+	rt := render.Target{Description: t.Description, ProjectID: t.ProjectID, Local: t.Local}
+	if !t.Local {
+		rt.BaseURL = t.BaseURL
+	}
+	return rt
+}
+
+// evalScript evaluates a config with the global options.
+func (f *Factory) evalScript(ctx context.Context, script string) (*runtime.Result, error) {
+	return runtime.Eval(ctx, f.EvalOptions(script))
+}

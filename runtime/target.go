@@ -1,0 +1,153 @@
+package runtime
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/descope-run/descope-run/descope/descopetest"
+	"github.com/descope-run/descope-run/descope/mgmt"
+)
+
+// LocalDir is the folder, under the workspace root, that holds the embedded
+// local projects.
+const LocalDir = ".descope-run"
+
+// DefaultLocalProjectID is the id of the local project of a config that
+// does not pin one with project(id=...).
+const DefaultLocalProjectID = "P2LocalProject00000000000000"
+
+// localKey is the management key of every local project: it guards nothing,
+// since the project is served in-process.
+const localKey = "K2LocalProjectKey"
+
+// Target is the project that plan and apply work on: real Descope, or the
+// embedded local project served in-process by the emulator behind the same
+// client.
+type Target struct {
+	// Description names the target on the first line of every plan and apply.
+	Description string
+	ProjectID   string
+	BaseURL     string
+	// Local is set for the embedded local project; StatePath is its file.
+	Local     bool
+	StatePath string
+	// Client talks to the target; every call goes through its pacer.
+	Client *mgmt.Client
+
+	emulator *descopetest.Emulator
+}
+
+// TargetOptions configure OpenTarget.
+type TargetOptions struct {
+	// Getenv reads DESCOPE_PROJECT_ID, DESCOPE_MANAGEMENT_KEY and DESCOPE_BASE_URL.
+	Getenv func(string) string
+	// Pacer paces every call of the target's client.
+	Pacer   *mgmt.Pacer
+	Logger  hclog.Logger
+	Version string
+	// PinnedProjectID is the config's project(id=...), if any: the local
+	// project takes that id, and a real target with another id is refused.
+	PinnedProjectID string
+	// KeyEnv names the environment variable holding the management key when
+	// descope-run.yaml maps the project to one (default DESCOPE_MANAGEMENT_KEY).
+	KeyEnv string
+}
+
+// OpenTarget returns the target the environment names: real Descope when
+// DESCOPE_PROJECT_ID is set, else the local project of the workspace ws.
+func OpenTarget(ws *Workspace, opts TargetOptions) (*Target, error) {
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	projectID := getenv(mgmt.EnvProjectID)
+	if projectID == "" {
+		return openLocal(ws, opts, logger)
+	}
+	if opts.PinnedProjectID != "" && opts.PinnedProjectID != projectID {
+		return nil, &RefusedError{
+			Reason: fmt.Sprintf("the config pins project %s but %s is %s", opts.PinnedProjectID, mgmt.EnvProjectID, projectID),
+			Hint:   "point " + mgmt.EnvProjectID + " at the project this config describes, or change project(id=...)",
+		}
+	}
+	keyEnv := mgmt.EnvManagementKey
+	if opts.KeyEnv != "" && getenv(opts.KeyEnv) != "" {
+		keyEnv = opts.KeyEnv
+	}
+	key := getenv(keyEnv)
+	if key == "" {
+		return nil, fmt.Errorf("%s is set but %s is empty: export the project's management key (Company Settings > Management Keys in the Descope console)", mgmt.EnvProjectID, keyEnv)
+	}
+	baseURL := getenv(mgmt.EnvBaseURL)
+	if baseURL == "" {
+		baseURL = mgmt.BaseURLForProjectID(projectID)
+	}
+	client, err := mgmt.New(mgmt.Config{
+		ProjectID: projectID, ManagementKey: key, BaseURL: baseURL,
+		Pacer: opts.Pacer, Logger: logger.Named("api"), Version: opts.Version,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("descope client: %w", err)
+	}
+	return &Target{
+		Description: fmt.Sprintf("Descope project %s at %s", projectID, strings.TrimSuffix(baseURL, "/")),
+		ProjectID:   projectID,
+		BaseURL:     baseURL,
+		Client:      client,
+	}, nil
+}
+
+// openLocal serves the workspace's local project in-process.
+func openLocal(ws *Workspace, opts TargetOptions, logger hclog.Logger) (*Target, error) {
+	projectID := opts.PinnedProjectID
+	if projectID == "" {
+		projectID = DefaultLocalProjectID
+	}
+	dir := filepath.Join(ws.Root, LocalDir, "local")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("local project: %w", err)
+	}
+	path := filepath.Join(dir, projectID+".json")
+	emu, err := descopetest.Open(
+		descopetest.WithProject(projectID, localKey),
+		descopetest.WithStateFile(path),
+		descopetest.WithRateLimit(0, 0), // the local project never throttles
+	)
+	if err != nil {
+		return nil, fmt.Errorf("local project %s: %w (delete the file to start afresh)", path, err)
+	}
+	const baseURL = "http://local.descope-run.invalid"
+	client, err := mgmt.New(mgmt.Config{
+		ProjectID: projectID, ManagementKey: localKey, BaseURL: baseURL,
+		HTTPClient: &http.Client{Transport: emu.Transport()},
+		Pacer:      opts.Pacer, Logger: logger.Named("api"), Version: opts.Version,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("local project: %w", err)
+	}
+	rel, err := filepath.Rel(ws.Root, path)
+	if err != nil {
+		rel = path
+	}
+	return &Target{
+		Description: fmt.Sprintf("local project %s (%s)", projectID, filepath.ToSlash(rel)),
+		ProjectID:   projectID,
+		BaseURL:     baseURL,
+		Local:       true,
+		StatePath:   path,
+		Client:      client,
+		emulator:    emu,
+	}, nil
+}
+
+// Emulator returns the emulator behind a local target, or nil.
+func (t *Target) Emulator() *descopetest.Emulator { return t.emulator }
