@@ -149,7 +149,7 @@ func Main() int {
 // code, printing any error on f.IO.ErrOut.
 func Execute(ctx context.Context, f *Factory, args []string) int {
 	root := NewRootCmd(f)
-	root.SetArgs(args)
+	root.SetArgs(terraformFlags(args))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
@@ -170,4 +170,17 @@ func printError(w io.Writer, err error) {
 	default:
 		fmt.Fprintf(w, "error: %s\n", err)
 	}
+}
+
+// terraformFlags accepts Terraform's single-dash spelling of plan's -out
+// flag ("-out FILE", "-out=FILE"), which pflag would read as -o "ut".
+func terraformFlags(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "-out" || strings.HasPrefix(a, "-out=") {
+			a = "-" + a
+		}
+		out[i] = a
+	}
+	return out
 }

@@ -1,16 +1,24 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/descope-run/descope-run/descope"
+	"github.com/descope-run/descope-run/descope/descopetest"
 )
+
+type emulatorKey struct{}
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/script")
 
@@ -34,12 +42,27 @@ func TestScript(t *testing.T) {
 		RequireUniqueNames:  true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SCRIPTS", scripts)
+			// A home of its own: backups, locks and the audit log live there.
+			home := filepath.Join(env.WorkDir, ".home")
+			if err := os.Mkdir(home, 0o700); err != nil {
+				return err
+			}
+			env.Setenv("HOME", home)
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("DESCOPE_RUN_LOG", "")
+			// Every script gets its own emulator; scripts that want it as
+			// their target export its coordinates (see the README).
+			srv := descopetest.NewServer(descopetest.WithSeed(1))
+			env.Defer(srv.Close)
+			env.Values[emulatorKey{}] = srv
+			env.Setenv("EMU_URL", srv.URL)
+			env.Setenv("EMU_PROJECT_ID", srv.ProjectID())
+			env.Setenv("EMU_KEY", srv.ManagementKey())
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitcode,
+			"emulator": cmdEmulator,
 		},
 	})
 }
@@ -48,7 +71,9 @@ func TestScript(t *testing.T) {
 //
 //	exitcode N prog args...
 //
-// stdout and stderr are kept for the stdout and stderr commands that follow.
+// stdout and stderr are kept for the stdout and stderr commands that follow,
+// with the emulator's URL and project id replaced by "$EMU_URL" and
+// "$EMU_PROJECT_ID"; output that shows the emulator's management key fails.
 func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("usage: exitcode N prog args... (no '!': N says what is expected)")
@@ -71,4 +96,99 @@ func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
 	}
+	// Replace the emulator's address and project id, which change from run
+	// to run, by the names of their variables, so output can be compared
+	// with golden files; and make sure the management key never shows.
+	stdout, stderr := ts.ReadFile("stdout"), ts.ReadFile("stderr")
+	srv := ts.Value(emulatorKey{}).(*descopetest.Server)
+	if key := srv.ManagementKey(); strings.Contains(stdout+stderr, key) {
+		ts.Fatalf("the management key appears in the output of %s", args[1])
+	}
+	stable := strings.NewReplacer(srv.URL, "$EMU_URL", srv.ProjectID(), "$EMU_PROJECT_ID")
+	fmt.Fprint(ts.Stdout(), stable.Replace(stdout))
+	fmt.Fprint(ts.Stderr(), stable.Replace(stderr))
+}
+
+// cmdEmulator drives the script's emulator:
+//
+//	emulator seed FILE               replace the project with the descope.State in FILE (JSON)
+//	emulator dump [KIND]             print the project (or one kind) as canonical JSON
+//	emulator fault PATH STATUS|drop [TIMES]   inject a fault on requests to PATH
+//	emulator requests                print "METHOD PATH" per request received
+//	emulator reset-requests          forget the requests received so far
+func cmdEmulator(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("emulator: no '!' form")
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: emulator seed|dump|fault|requests|reset-requests ...")
+	}
+	srv := ts.Value(emulatorKey{}).(*descopetest.Server)
+	switch args[0] {
+	case "seed":
+		if len(args) != 2 {
+			ts.Fatalf("usage: emulator seed FILE")
+		}
+		var st descope.State
+		ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[1])), &st))
+		ts.Check(srv.Seed(&st))
+	case "dump":
+		st := srv.State()
+		if len(args) == 2 {
+			st = onlyKind(st, descope.Kind(args[1]))
+		}
+		b, err := st.CanonicalJSON()
+		ts.Check(err)
+		fmt.Fprint(ts.Stdout(), string(b))
+	case "fault":
+		if len(args) < 3 || len(args) > 4 {
+			ts.Fatalf("usage: emulator fault PATH STATUS|drop [TIMES]")
+		}
+		var f descopetest.Fault
+		if args[2] == "drop" {
+			f.Drop = true
+		} else {
+			n, err := strconv.Atoi(args[2])
+			ts.Check(err)
+			f.Status = n
+		}
+		if len(args) == 4 {
+			n, err := strconv.Atoi(args[3])
+			ts.Check(err)
+			f.Times = n
+		}
+		srv.SetFault(args[1], f)
+	case "requests":
+		var b strings.Builder
+		for _, r := range srv.Requests() {
+			fmt.Fprintf(&b, "%s %s\n", r.Method, r.Path)
+		}
+		fmt.Fprint(ts.Stdout(), b.String())
+	case "reset-requests":
+		srv.ResetRequests()
+	default:
+		ts.Fatalf("emulator: unknown subcommand %q", args[0])
+	}
+}
+
+// onlyKind keeps one kind of object of st.
+func onlyKind(st *descope.State, k descope.Kind) *descope.State {
+	out := &descope.State{}
+	switch k {
+	case descope.KindTenant:
+		out.Tenants = st.Tenants
+	case descope.KindRole:
+		out.Roles = st.Roles
+	case descope.KindPermission:
+		out.Permissions = st.Permissions
+	case descope.KindFlow:
+		for _, f := range st.Flows {
+			out.Flows = append(out.Flows, &descope.Flow{ID: f.ID, Name: f.Name})
+		}
+	case descope.KindTheme:
+		out.Theme = st.Theme
+	case descope.KindProject:
+		out.Project = st.Project
+	}
+	return out
 }
