@@ -130,6 +130,7 @@ the workspace, so you can try everything without credentials.`,
 		NewCmdEval(f, nil),
 		NewCmdPlan(f, nil),
 		NewCmdApply(f, nil),
+		NewCmdEmulator(f, nil),
 		NewCmdVersion(f),
 	)
 	root.SetOut(f.IO.Out)
