@@ -200,6 +200,9 @@ func (p *Pacer) Wait(ctx context.Context, n int) error {
 	if p == nil {
 		return nil
 	}
+	if n > 0 && p.rate.IsUnlimited() {
+		return p.wait(ctx, 0) // only a pause can hold it
+	}
 	for n > 0 {
 		k := min(n, p.burst)
 		if err := p.wait(ctx, k); err != nil {
