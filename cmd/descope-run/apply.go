@@ -68,7 +68,6 @@ Deletes happen only where the config claims ownership with own(), and more than
 func runApply(cmd *cobra.Command, opts *ApplyOptions) error {
 	f := opts.f
 	ctx := cmd.Context()
-	out := f.IO.Out
 
 	// What to apply: a saved plan, or a config to plan now.
 	var (
@@ -115,7 +114,35 @@ func runApply(cmd *cobra.Command, opts *ApplyOptions) error {
 			Hint:   "run plan again and review the new plan",
 		}
 	}
-	p := planned.Plan
+	return execute(cmd, &execution{
+		f: f, ws: ws, target: target, planned: planned,
+		operation: backup.OperationApply, subject: script, inputsDigest: digest,
+		ask: saved == nil && !opts.AutoApprove, maxDeletes: opts.MaxDeletes,
+		parallel: opts.Parallel, backupDir: opts.BackupDir,
+	})
+}
+
+// execution is the shared tail of apply and backup restore: show the plan,
+// guard deletes, confirm, lock, back up, execute, audit, prune.
+type execution struct {
+	f         *Factory
+	ws        *runtime.Workspace
+	target    *runtime.Target
+	planned   *runtime.Planned
+	operation string // backup.OperationApply or backup.OperationRestore
+	// subject is what is applied: the script, or the backup restored.
+	subject      string
+	inputsDigest string
+	ask          bool
+	maxDeletes   int
+	parallel     int
+	backupDir    string
+}
+
+func execute(cmd *cobra.Command, e *execution) error {
+	f, target, p := e.f, e.target, e.planned.Plan
+	ctx := cmd.Context()
+	out := f.IO.Out
 	if err := render.Text(out, p, render.TextOptions{
 		Color: f.Color(f.IO.OutTTY), Header: "Target: " + target.Description,
 	}); err != nil {
@@ -124,29 +151,29 @@ func runApply(cmd *cobra.Command, opts *ApplyOptions) error {
 	if p.Empty() {
 		return nil
 	}
-	if n := p.Deletes(); n > opts.MaxDeletes {
+	if n := p.Deletes(); n > e.maxDeletes {
 		return &runtime.RefusedError{
-			Reason: fmt.Sprintf("the plan deletes %d objects, more than --max-deletes %d", n, opts.MaxDeletes),
+			Reason: fmt.Sprintf("the plan deletes %d objects, more than --max-deletes %d", n, e.maxDeletes),
 			Hint:   "check the own() claims; if the deletes are intended, raise --max-deletes",
 		}
 	}
-	if saved == nil && !opts.AutoApprove {
+	if e.ask {
 		if err := confirm(f.IO, target.Description); err != nil {
 			return err
 		}
 	}
 
-	store, err := f.backupStore(ws, opts.BackupDir, false)
+	store, err := f.backupStore(e.ws, e.backupDir, false)
 	if err != nil {
 		return err
 	}
-	lock, err := runtime.AcquireLock(filepath.Join(stateDir(store), "locks", target.ProjectID+".lock"), "apply", f.Now())
+	lock, err := runtime.AcquireLock(filepath.Join(stateDir(store), "locks", target.ProjectID+".lock"), e.operation, f.Now())
 	if err != nil {
 		return err
 	}
 	defer lock.Release()
 
-	meta := runtime.NewMetadata(backup.OperationApply, "before apply of "+script, toolVersion(), ws.Root, f.Now())
+	meta := runtime.NewMetadata(e.operation, "before "+e.operation+" of "+e.subject, toolVersion(), workspaceRoot(e.ws), f.Now())
 	entry, _, err := runtime.TakeBackup(ctx, target, store, meta, runtime.TouchedTenants(p), false)
 	if err != nil {
 		return fmt.Errorf("%w; nothing was changed", err)
@@ -154,11 +181,11 @@ func runApply(cmd *cobra.Command, opts *ApplyOptions) error {
 	fmt.Fprintf(out, "\nBacked up the project as %s (%s).\n", entry.ID, entry.Path)
 
 	audit := runtime.AuditEntry{
-		Time: f.Now().UTC(), User: meta.User, Operation: "apply", Target: target.Description,
-		ProjectID: target.ProjectID, Script: script, InputDigest: digest, GitCommit: meta.GitCommit,
+		Time: f.Now().UTC(), User: meta.User, Operation: e.operation, Target: target.Description,
+		ProjectID: target.ProjectID, Script: e.subject, InputDigest: e.inputsDigest, GitCommit: meta.GitCommit,
 		BackupID: entry.ID,
 	}
-	result, applyErr := runChanges(cmd, f, target, p, desired, opts.Parallel)
+	result, applyErr := runChanges(cmd, f, target, p, e.planned.Desired, e.parallel)
 	if result != nil {
 		audit.Counts = map[string]int{
 			"done": len(result.Report.Done), "failed": len(result.Report.Failed), "not_started": len(result.Report.NotStarted),
@@ -171,12 +198,19 @@ func runApply(cmd *cobra.Command, opts *ApplyOptions) error {
 	if err := runtime.AppendAudit(filepath.Join(stateDir(store), "audit.log"), audit); err != nil {
 		f.Logger().Warn("could not write the audit log", "err", err)
 	}
-	if removed, err := store.Prune(target.ProjectID, retention(ws)); err != nil {
+	if removed, err := store.Prune(target.ProjectID, retention(e.ws)); err != nil {
 		f.Logger().Warn("could not prune old backups", "err", err)
 	} else if len(removed) > 0 {
 		f.Logger().Info("pruned old backups", "count", len(removed))
 	}
 	return applyErr
+}
+
+func workspaceRoot(ws *runtime.Workspace) string {
+	if ws == nil {
+		return ""
+	}
+	return ws.Root
 }
 
 // runChanges executes the plan with progress, then reports.
