@@ -106,6 +106,24 @@ func OpenTarget(ws *Workspace, opts TargetOptions) (*Target, error) {
 	}, nil
 }
 
+// LocalProjects lists the ids of the local projects stored in ws.
+func LocalProjects(ws *Workspace) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(ws.Root, LocalDir, "local"))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("local projects: %w", err)
+	}
+	var ids []string
+	for _, e := range entries {
+		if id, ok := strings.CutSuffix(e.Name(), ".json"); ok && !e.IsDir() {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
 // openLocal serves the workspace's local project in-process.
 func openLocal(ws *Workspace, opts TargetOptions, logger hclog.Logger) (*Target, error) {
 	projectID := opts.PinnedProjectID

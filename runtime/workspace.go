@@ -101,6 +101,12 @@ func FindRoot(scriptPath string) (string, error) {
 	}
 }
 
+// FindRootFromDir is FindRoot for a directory rather than a script: the
+// nearest directory at or above dir that holds descope-run.yaml, else dir.
+func FindRootFromDir(dir string) (string, error) {
+	return FindRoot(filepath.Join(dir, "x.star"))
+}
+
 // OpenWorkspace opens the workspace rooted at root and reads its
 // descope-run.yaml, if any. Unknown keys in the file are errors.
 func OpenWorkspace(root string) (*Workspace, error) {

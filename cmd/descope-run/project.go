@@ -35,19 +35,26 @@ func (f *Factory) pacer(ws *runtime.Workspace) (*mgmt.Pacer, error) {
 // openTarget opens the project the environment names for a desired state
 // evaluated in ws.
 func (f *Factory) openTarget(ws *runtime.Workspace, desired *descope.State) (*runtime.Target, error) {
+	pinned := ""
+	if desired != nil && desired.Project != nil {
+		pinned = desired.Project.ID
+	}
+	return f.openTargetID(ws, pinned)
+}
+
+// openTargetID opens the target for the project pinned (may be "").
+func (f *Factory) openTargetID(ws *runtime.Workspace, pinned string) (*runtime.Target, error) {
 	p, err := f.pacer(ws)
 	if err != nil {
 		return nil, err
 	}
 	opts := runtime.TargetOptions{
 		Getenv: f.Getenv, Pacer: p, Logger: f.Logger(), Version: toolVersion(),
+		PinnedProjectID: pinned,
 	}
-	if desired != nil && desired.Project != nil {
-		opts.PinnedProjectID = desired.Project.ID
-		for _, pc := range ws.Config.Projects {
-			if pc.ID != "" && pc.ID == desired.Project.ID {
-				opts.KeyEnv = pc.KeyEnv
-			}
+	for _, pc := range ws.Config.Projects {
+		if pinned != "" && pc.ID == pinned {
+			opts.KeyEnv = pc.KeyEnv
 		}
 	}
 	return runtime.OpenTarget(ws, opts)

@@ -131,6 +131,7 @@ the workspace, so you can try everything without credentials.`,
 		NewCmdPlan(f, nil),
 		NewCmdApply(f, nil),
 		NewCmdEmulator(f, nil),
+		NewCmdBackup(f),
 		NewCmdVersion(f),
 	)
 	root.SetOut(f.IO.Out)

@@ -63,6 +63,7 @@ func TestScript(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitcode,
 			"emulator": cmdEmulator,
+			"mangle":   cmdMangle,
 		},
 	})
 }
@@ -191,4 +192,40 @@ func onlyKind(st *descope.State, k descope.Kind) *descope.State {
 		out.Project = st.Project
 	}
 	return out
+}
+
+// cmdMangle damages every .json file under a directory, to test how damaged
+// backups are reported:
+//
+//	mangle DIR flip       change one byte in the middle of each file
+//	mangle DIR truncate   cut each file in half
+func cmdMangle(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 || (args[1] != "flip" && args[1] != "truncate") {
+		ts.Fatalf("usage: mangle DIR flip|truncate")
+	}
+	n := 0
+	err := filepath.WalkDir(ts.MkAbs(args[0]), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if args[1] == "flip" {
+			i := len(data) / 2
+			for data[i] < '0' || data[i] > '9' { // change a digit, so the JSON stays valid
+				i++
+			}
+			data[i] = '0' + (data[i]-'0'+1)%10
+		} else {
+			data = data[:len(data)/2]
+		}
+		n++
+		return os.WriteFile(path, data, 0o600)
+	})
+	ts.Check(err)
+	if n == 0 {
+		ts.Fatalf("mangle: no .json file under %s", args[0])
+	}
 }

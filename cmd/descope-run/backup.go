@@ -1,0 +1,499 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/descope-run/descope-run/backup"
+	"github.com/descope-run/descope-run/descope"
+	"github.com/descope-run/descope-run/descope/mgmt"
+	"github.com/descope-run/descope-run/descope/render"
+	"github.com/descope-run/descope-run/runtime"
+)
+
+// BackupOptions are the flags every backup subcommand shares.
+type BackupOptions struct {
+	f         *Factory
+	Dir       string
+	Git       bool
+	Workspace string
+	ProjectID string
+}
+
+// NewCmdBackup returns the backup command and its subcommands.
+func NewCmdBackup(f *Factory) *cobra.Command {
+	opts := &BackupOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "backup",
+		Short: "Create, list, inspect, compare, restore and prune backups",
+		Long: `Backups are full copies of a project's tenants (with settings), flows, theme,
+roles, permissions and project settings, written before every apply and
+restore and on demand. They live in ~/.descope-mgmt/backups/<project-id>/
+(--backup-dir or backup.dir in descope-run.yaml), one checksummed file each.
+
+A backup is named by its id, a unique prefix of it, "latest" (the newest) or
+"latest~N" (the one N before the newest).
+
+The project is the one DESCOPE_PROJECT_ID names, else the workspace's local
+project (--project-id chooses among several).`,
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&opts.Dir, "backup-dir", "", "the backup folder `DIR` (default ~/.descope-mgmt/backups)")
+	pf.BoolVar(&opts.Git, "git", false, "keep the backup folder as a git repository, one commit per backup (also backup.git)")
+	pf.StringVar(&opts.Workspace, "workspace", ".", "the workspace `DIR`, for descope-run.yaml and the local project")
+	pf.StringVar(&opts.ProjectID, "project-id", "", "the local project `ID` when the workspace has several")
+	cmd.AddCommand(
+		newCmdBackupCreate(opts),
+		newCmdBackupList(opts),
+		newCmdBackupShow(opts),
+		newCmdBackupDiff(opts),
+		newCmdBackupRestore(opts),
+		newCmdBackupPrune(opts),
+	)
+	return cmd
+}
+
+// workspace opens the workspace the backup commands work in.
+func (o *BackupOptions) workspace() (*runtime.Workspace, error) {
+	root, err := runtime.FindRootFromDir(o.Workspace)
+	if err != nil {
+		return nil, fmt.Errorf("--workspace %s: %w", o.Workspace, err)
+	}
+	return runtime.OpenWorkspace(root)
+}
+
+// projectID is the project the backups are about, without connecting to it.
+func (o *BackupOptions) projectID(ws *runtime.Workspace) (string, error) {
+	if id := o.f.Getenv(mgmt.EnvProjectID); id != "" {
+		if o.ProjectID != "" && o.ProjectID != id {
+			return "", fmt.Errorf("--project-id %s differs from %s=%s: drop one of them", o.ProjectID, mgmt.EnvProjectID, id)
+		}
+		return id, nil
+	}
+	if o.ProjectID != "" {
+		return o.ProjectID, nil
+	}
+	ids, err := runtime.LocalProjects(ws)
+	if err != nil {
+		return "", err
+	}
+	switch len(ids) {
+	case 0:
+		return runtime.DefaultLocalProjectID, nil
+	case 1:
+		return ids[0], nil
+	}
+	return "", fmt.Errorf("the workspace %s has %d local projects (%s): choose one with --project-id", ws.Root, len(ids), strings.Join(ids, ", "))
+}
+
+// session opens the workspace, the store and the project id.
+func (o *BackupOptions) session() (*runtime.Workspace, *backup.DirStore, string, error) {
+	ws, err := o.workspace()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	id, err := o.projectID(ws)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	store, err := o.f.backupStore(ws, o.Dir, o.Git)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return ws, store, id, nil
+}
+
+// load finds a backup by id, prefix, "latest" or "latest~N".
+func load(store *backup.DirStore, projectID, ref string) (*backup.Backup, backup.Entry, error) {
+	if rest, ok := strings.CutPrefix(ref, "latest"); ok {
+		n := 0
+		if rest != "" {
+			var err error
+			if n, err = strconv.Atoi(strings.TrimPrefix(rest, "~")); err != nil || !strings.HasPrefix(rest, "~") || n < 0 {
+				return nil, backup.Entry{}, fmt.Errorf("backup %q: write latest or latest~N", ref)
+			}
+		}
+		entries, err := store.List(projectID)
+		if err != nil {
+			return nil, backup.Entry{}, err
+		}
+		if n >= len(entries) {
+			return nil, backup.Entry{}, fmt.Errorf("backup %s: project %s has %d backups: %w", ref, projectID, len(entries), backup.ErrNotFound)
+		}
+		ref = entries[n].ID
+	}
+	return store.Load(projectID, ref)
+}
+
+func newCmdBackupCreate(o *BackupOptions) *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Back the project up now",
+		Long: `Read the whole project, every tenant's settings (one call each) and every
+flow included, and write it as a new backup.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f := o.f
+			ws, store, id, err := o.session()
+			if err != nil {
+				return err
+			}
+			target, err := f.openTargetID(ws, id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IO.Out, "Target: %s\n", target.Description)
+			meta := runtime.NewMetadata(backup.OperationManual, reason, toolVersion(), ws.Root, f.Now())
+			entry, _, err := runtime.TakeBackup(cmd.Context(), target, store, meta, nil, true)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IO.Out, "Backed up the project as %s (%s, %s).\n", entry.ID, entry.Path, countsLine(entry.Counts))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why the backup was taken, kept in its metadata")
+	return cmd
+}
+
+// listItem is one backup in `backup list --json`.
+type listItem struct {
+	ID        string         `json:"id"`
+	CreatedAt time.Time      `json:"created_at"`
+	Operation string         `json:"operation"`
+	Reason    string         `json:"reason,omitempty"`
+	User      string         `json:"user,omitempty"`
+	ProjectID string         `json:"project_id"`
+	Counts    map[string]int `json:"counts"`
+	Size      int64          `json:"size"`
+	Path      string         `json:"path"`
+	Error     string         `json:"error,omitempty"`
+}
+
+func newCmdBackupList(o *BackupOptions) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the project's backups, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f := o.f
+			_, store, id, err := o.session()
+			if err != nil {
+				return err
+			}
+			entries, err := store.List(id)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				items := make([]listItem, 0, len(entries))
+				for _, e := range entries {
+					it := listItem{ID: e.ID, CreatedAt: e.CreatedAt, Operation: e.Operation, Reason: e.Reason, User: e.User,
+						ProjectID: e.ProjectID, Counts: e.Counts, Size: e.Size, Path: e.Path}
+					if it.ProjectID == "" {
+						it.ProjectID = id
+					}
+					if e.Err != nil {
+						it.Error = e.Err.Error()
+					}
+					items = append(items, it)
+				}
+				enc := json.NewEncoder(f.IO.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(items)
+			}
+			if len(entries) == 0 {
+				fmt.Fprintf(f.IO.Out, "No backups of project %s in %s.\n", id, store.Root())
+				return nil
+			}
+			tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tCREATED\tOPERATION\tUSER\tOBJECTS\tREASON")
+			for _, e := range entries {
+				if e.Err != nil {
+					fmt.Fprintf(tw, "%s\t-\t-\t-\t-\tdamaged: %v\n", e.ID, e.Err)
+					continue
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.CreatedAt.UTC().Format(time.RFC3339), e.Operation, e.User, countsLine(e.Counts), e.Reason)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+// countsLine renders counts per kind in a stable order.
+func countsLine(counts map[string]int) string {
+	var parts []string
+	for _, k := range descope.Kinds {
+		if n, ok := counts[string(k)]; ok {
+			parts = append(parts, fmt.Sprintf("%d %s", n, k))
+		}
+	}
+	var extra []string
+	for k, n := range counts {
+		if !isKind(k) {
+			extra = append(extra, fmt.Sprintf("%d %s", n, k))
+		}
+	}
+	sort.Strings(extra)
+	return strings.Join(append(parts, extra...), ", ")
+}
+
+func isKind(s string) bool {
+	for _, k := range descope.Kinds {
+		if string(k) == s {
+			return true
+		}
+	}
+	return false
+}
+
+func newCmdBackupShow(o *BackupOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a backup's metadata and what it holds",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f := o.f
+			_, store, id, err := o.session()
+			if err != nil {
+				return err
+			}
+			b, e, err := load(store, id, args[0])
+			if err != nil {
+				return err
+			}
+			m := b.Metadata
+			w := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(w, "Backup %s of project %s\n", e.ID, m.ProjectID)
+			fmt.Fprintf(w, "  created\t%s\n", m.CreatedAt.UTC().Format(time.RFC3339))
+			fmt.Fprintf(w, "  operation\t%s\n", m.Operation)
+			if m.Reason != "" {
+				fmt.Fprintf(w, "  reason\t%s\n", m.Reason)
+			}
+			fmt.Fprintf(w, "  user\t%s\n", orDash(m.User))
+			fmt.Fprintf(w, "  git commit\t%s\n", orDash(m.GitCommit))
+			fmt.Fprintf(w, "  tool version\t%s\n", m.ToolVersion)
+			fmt.Fprintf(w, "  format\t%d\n", m.FormatVersion)
+			fmt.Fprintf(w, "  file\t%s (%d bytes)\n", e.Path, e.Size)
+			fmt.Fprintf(w, "  checksum\t%s (verified)\n", m.Checksum)
+			fmt.Fprintln(w, "\n  objects")
+			for _, k := range descope.Kinds {
+				fmt.Fprintf(w, "    %s\t%d\n", k, m.Counts[string(k)])
+			}
+			return w.Flush()
+		},
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newCmdBackupDiff(o *BackupOptions) *cobra.Command {
+	var showUnmanaged bool
+	cmd := &cobra.Command{
+		Use:   "diff ID [ID2|live|SCRIPT]",
+		Short: "Show the plan between a backup and another backup, the live project or a config",
+		Long: `Show, as a plan, what would change:
+  diff ID            the live project restored to backup ID (same as "diff ID live")
+  diff ID ID2        a project as in backup ID, restored to backup ID2
+  diff ID SCRIPT     a project as in backup ID, with the config SCRIPT applied`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f := o.f
+			ctx := cmd.Context()
+			ws, store, id, err := o.session()
+			if err != nil {
+				return err
+			}
+			from, fromEntry, err := load(store, id, args[0])
+			if err != nil {
+				return err
+			}
+			other := "live"
+			if len(args) == 2 {
+				other = args[1]
+			}
+			var live, desired *descope.State
+			var header string
+			switch {
+			case other == "live":
+				target, err := f.openTargetID(ws, id)
+				if err != nil {
+					return err
+				}
+				desired = backup.RestoreState(from, nil, true)
+				if live, err = target.Client.ReadState(ctx, runtime.ReadOptionsFor(desired)); err != nil {
+					return fmt.Errorf("read %s: %w", target.Description, err)
+				}
+				header = fmt.Sprintf("Diff: %s, restored to backup %s", target.Description, fromEntry.ID)
+			case strings.HasSuffix(other, ".star"):
+				res, err := f.evalScript(ctx, other)
+				if err != nil {
+					return err
+				}
+				live, desired = from.State(), res.State
+				header = fmt.Sprintf("Diff: backup %s, with %s applied", fromEntry.ID, other)
+			default:
+				to, toEntry, err := load(store, id, other)
+				if err != nil {
+					return err
+				}
+				live, desired = from.State(), backup.RestoreState(to, nil, true)
+				header = fmt.Sprintf("Diff: backup %s, restored to backup %s", fromEntry.ID, toEntry.ID)
+			}
+			return render.Text(f.IO.Out, descope.Diff(live, desired), render.TextOptions{
+				Color: f.Color(f.IO.OutTTY), ShowUnmanaged: showUnmanaged, Header: header,
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&showUnmanaged, "show-unmanaged", false, "list the objects the other side does not manage")
+	return cmd
+}
+
+func newCmdBackupRestore(o *BackupOptions) *cobra.Command {
+	var (
+		autoApprove bool
+		only        []string
+		prune       bool
+		maxDeletes  int
+		parallel    int
+	)
+	cmd := &cobra.Command{
+		Use:   "restore ID",
+		Short: "Restore the project to a backup",
+		Long: `Restore is a plan whose desired state is the backup: it is shown, confirmed,
+and applied through the same paced executor as apply, after a backup of the
+project as it is now. --only restores some kinds; --prune also deletes the
+objects of those kinds created since the backup (built-in flows and the
+preconfigured role and permissions are never deleted).`,
+		Example: `  descope-run backup restore latest
+  descope-run backup restore 3kq7 --only tenant,role --prune`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f := o.f
+			kinds, err := parseKinds(only)
+			if err != nil {
+				return err
+			}
+			ws, store, id, err := o.session()
+			if err != nil {
+				return err
+			}
+			b, entry, err := load(store, id, args[0])
+			if err != nil {
+				return err
+			}
+			target, err := f.openTargetID(ws, id)
+			if err != nil {
+				return err
+			}
+			desired := backup.RestoreState(b, kinds, prune)
+			planned, err := runtime.MakePlan(cmd.Context(), target, desired)
+			if err != nil {
+				return err
+			}
+			return execute(cmd, &execution{
+				f: f, ws: ws, target: target, planned: planned,
+				operation: backup.OperationRestore, subject: "backup " + entry.ID,
+				ask: !autoApprove, maxDeletes: maxDeletes, parallel: parallel, backupDir: o.Dir,
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&autoApprove, "auto-approve", false, "restore without asking for confirmation")
+	fl.StringSliceVar(&only, "only", nil, "restore only these `KINDS` (tenant, role, permission, flow, theme, project)")
+	fl.BoolVar(&prune, "prune", false, "delete objects of the restored kinds that did not exist in the backup")
+	fl.IntVar(&maxDeletes, "max-deletes", 10, "refuse a restore that deletes more than `N` objects")
+	fl.IntVar(&parallel, "parallel", 4, "run at most `N` changes at once")
+	return cmd
+}
+
+func parseKinds(names []string) ([]descope.Kind, error) {
+	var kinds []descope.Kind
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if !isKind(n) {
+			var all []string
+			for _, k := range descope.Kinds {
+				all = append(all, string(k))
+			}
+			return nil, fmt.Errorf("--only %q: not a kind; kinds are %s", n, strings.Join(all, ", "))
+		}
+		kinds = append(kinds, descope.Kind(n))
+	}
+	return kinds, nil
+}
+
+func newCmdBackupPrune(o *BackupOptions) *cobra.Command {
+	var (
+		olderThan string
+		keep      int
+	)
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Delete old backups, keeping the newest few",
+		Long: `Delete the project's backups older than --older-than, but never the newest
+--keep, whatever their age. apply and restore run this after every change with
+the defaults (30 days, keep 5; backup.keep in descope-run.yaml).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f := o.f
+			ws, store, id, err := o.session()
+			if err != nil {
+				return err
+			}
+			p := retention(ws)
+			if olderThan != "" {
+				if p.MaxAge, err = parseAge(olderThan); err != nil {
+					return fmt.Errorf("--older-than: %w", err)
+				}
+			}
+			if cmd.Flags().Changed("keep") {
+				p.KeepLast = keep
+			}
+			removed, err := store.Prune(id, p)
+			if err != nil {
+				return err
+			}
+			for _, e := range removed {
+				fmt.Fprintf(f.IO.Out, "Deleted backup %s (%s, %s).\n", e.ID, e.CreatedAt.UTC().Format(time.RFC3339), e.Operation)
+			}
+			fmt.Fprintf(f.IO.Out, "Pruned %d backups of project %s.\n", len(removed), id)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&olderThan, "older-than", "", "delete backups older than `AGE`, like 30d or 12h (default 30d)")
+	cmd.Flags().IntVar(&keep, "keep", backup.DefaultKeepLast, "always keep the newest `N` backups")
+	return cmd
+}
+
+// parseAge accepts a Go duration or a number of days ("30d").
+func parseAge(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("%q: want a number of days like 30d, or a duration like 12h", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q: want a number of days like 30d, or a duration like 12h", s)
+	}
+	return d, nil
+}
