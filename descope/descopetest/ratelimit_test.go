@@ -26,11 +26,7 @@ func TestRateLimitBurstThenRefill(t *testing.T) {
 			t.Fatalf("request %d of the burst: status %d", i, s)
 		}
 	}
-	tests := []struct {
-		advance    time.Duration
-		status     int
-		retryAfter string
-	}{
+	runSteps(t, c, clock, []step{
 		{0, 429, "20"}, // one token refills every 20 s
 		{19 * time.Second, 429, "1"},
 		{500 * time.Millisecond, 429, "1"}, // rounded up
@@ -40,12 +36,23 @@ func TestRateLimitBurstThenRefill(t *testing.T) {
 		{0, 200, ""},
 		{0, 200, ""},
 		{0, 429, "20"},
-	}
-	for i, tt := range tests {
-		clock.Advance(tt.advance)
+	})
+}
+
+// step advances the clock, sends a request and expects an answer.
+type step struct {
+	advance    time.Duration
+	status     int
+	retryAfter string
+}
+
+func runSteps(t *testing.T, c *tclient, clock *fakeClock, steps []step) {
+	t.Helper()
+	for i, s := range steps {
+		clock.Advance(s.advance)
 		r := c.do(http.MethodGet, "/v1/mgmt/license", nil)
-		if r.status != tt.status || r.header.Get("Retry-After") != tt.retryAfter {
-			t.Errorf("step %d: status %d Retry-After %q, want %d %q", i, r.status, r.header.Get("Retry-After"), tt.status, tt.retryAfter)
+		if r.status != s.status || r.header.Get("Retry-After") != s.retryAfter {
+			t.Errorf("step %d: status %d Retry-After %q, want %d %q", i, r.status, r.header.Get("Retry-After"), s.status, s.retryAfter)
 		}
 		if r.status == http.StatusTooManyRequests {
 			wantError(t, r, 429, CodeRateLimited, "API rate limit exceeded.")
@@ -77,11 +84,7 @@ func TestRateLimitPenalty(t *testing.T) {
 	clock := newFakeClock()
 	_, c := newTest(t, WithClock(clock.Now), WithRateLimit(3, time.Minute), WithPenalty(time.Minute))
 	send(c, 3)
-	tests := []struct {
-		advance    time.Duration
-		status     int
-		retryAfter string
-	}{
+	runSteps(t, c, clock, []step{
 		{0, 429, "60"},                // refused: the penalty starts
 		{30 * time.Second, 429, "30"}, // a token is back, but the penalty holds
 		{29 * time.Second, 429, "1"},  // refusals do not extend the penalty
@@ -89,14 +92,7 @@ func TestRateLimitPenalty(t *testing.T) {
 		{0, 200, ""},
 		{0, 200, ""},
 		{0, 429, "60"},
-	}
-	for i, tt := range tests {
-		clock.Advance(tt.advance)
-		r := c.do(http.MethodGet, "/v1/mgmt/license", nil)
-		if r.status != tt.status || r.header.Get("Retry-After") != tt.retryAfter {
-			t.Errorf("step %d: status %d Retry-After %q, want %d %q", i, r.status, r.header.Get("Retry-After"), tt.status, tt.retryAfter)
-		}
-	}
+	})
 }
 
 func TestRateLimitCountsEveryRequestAndComesFirst(t *testing.T) {

@@ -94,26 +94,20 @@ func (e *Emulator) seedInto(st *store, s *descope.State) error {
 // parentsFirst orders tenants so that each comes after its parent, keeping
 // the given order otherwise. A parent missing from the list is an error.
 func parentsFirst(tenants []*descope.Tenant) ([]*descope.Tenant, error) {
-	placed := map[string]bool{}
-	var out []*descope.Tenant
+	created := map[string]bool{}
+	done := make([]bool, len(tenants))
+	out := make([]*descope.Tenant, 0, len(tenants))
 	for len(out) < len(tenants) {
 		progress := false
-		for _, t := range tenants {
-			if placed[t.ID] {
-				continue
-			}
-			if parent := deref(t.Parent); parent == "" || placed[parent] {
-				placed[t.ID] = true
+		for i, t := range tenants {
+			if parent := deref(t.Parent); !done[i] && (parent == "" || created[parent]) {
+				done[i], created[t.ID], progress = true, true, true
 				out = append(out, t)
-				progress = true
 			}
 		}
 		if !progress {
-			for _, t := range tenants {
-				if !placed[t.ID] {
-					return nil, fmt.Errorf("tenant %q: parent tenant %q does not exist (or the parents form a cycle)", t.ID, *t.Parent)
-				}
-			}
+			i := slices.Index(done, false)
+			return nil, fmt.Errorf("tenant %q: parent tenant %q does not exist (or the parents form a cycle)", tenants[i].ID, *tenants[i].Parent)
 		}
 	}
 	return out, nil

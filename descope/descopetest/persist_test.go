@@ -1,0 +1,116 @@
+package descopetest
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestStateFileRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".descope-run", "local.json")
+	e1, err := Open(WithStateFile(path), WithRateLimit(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("state file after Open: %v, mode %v; want it created 0600", err, fi.Mode())
+	}
+	if fi, _ := os.Stat(filepath.Dir(path)); fi.Mode().Perm() != 0o700 {
+		t.Errorf("state directory mode %v, want 0700", fi.Mode().Perm())
+	}
+	c := &tclient{t: t, e: e1, http: &http.Client{Transport: e1.Transport()}, base: "http://emulator.test"}
+	c.post("/v1/mgmt/project/update/name", map[string]any{"name": "Local"})
+	c.post("/v1/mgmt/permission/create", map[string]any{"name": "edit"})
+	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2p", "name": "P", "customAttributes": map[string]any{"n": 1.5, "big": 12345678901234567}})
+	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2c", "name": "C", "parent": "T2p"})
+	c.post("/v1/mgmt/role/create", map[string]any{"name": "Editor", "permissionNames": []string{"edit"}, "tenantId": "T2c"})
+	c.post("/v1/mgmt/tenant/updateDefaultRoles", map[string]any{"id": "T2c", "defaultRoles": []string{"Editor"}})
+	c.post("/v1/mgmt/tenant/settings", map[string]any{"tenantId": "T2p", "enabled": true, "sessionTokenExpiration": 5, "sessionTokenExpirationUnit": "minutes"})
+	c.post("/v2/mgmt/flow/import", map[string]any{"flow": map[string]any{"flowId": "custom", "contents": map[string]any{"n": 1}}})
+	c.post("/v2/mgmt/theme/import", map[string]any{"theme": map[string]any{"styles": map[string]any{"light": map[string]any{}}}})
+	loadBefore := c.do(http.MethodGet, "/v1/mgmt/tenant/all", nil).body
+
+	e2, err := Open(WithStateFile(path), WithRateLimit(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e2.ProjectID() != e1.ProjectID() {
+		t.Errorf("project id %s after reload, want %s", e2.ProjectID(), e1.ProjectID())
+	}
+	a, _ := e1.State().CanonicalJSON()
+	b, _ := e2.State().CanonicalJSON()
+	if !bytes.Equal(a, b) {
+		t.Errorf("state differs after reload:\n%s\n%s", a, b)
+	}
+	c2 := &tclient{t: t, e: e2, http: &http.Client{Transport: e2.Transport()}, base: "http://emulator.test"}
+	if loadAfter := c2.do(http.MethodGet, "/v1/mgmt/tenant/all", nil).body; !bytes.Equal(loadBefore, loadAfter) {
+		t.Errorf("tenant/all differs after reload:\n%s\n%s", loadBefore, loadAfter)
+	}
+	raw, _ := os.ReadFile(path)
+	if bytes.Contains(raw, []byte(e1.ManagementKey())) {
+		t.Error("the state file holds the management key")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("state directory holds %d files, want only the state file (no temporary files left)", len(entries))
+	}
+}
+
+func TestStateFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "local.json")
+	e, err := Open(WithStateFile(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(WithStateFile(path), WithProject("P2other", "K2key")); err == nil || !strings.Contains(err.Error(), e.ProjectID()) {
+		t.Errorf("Open with another project id: err = %v, want a mismatch naming %s", err, e.ProjectID())
+	}
+	if _, err := Open(WithStateFile(path), WithProject(e.ProjectID(), "K2key")); err != nil {
+		t.Errorf("Open with the same project id: %v", err)
+	}
+	tests := []struct{ name, content, want string }{
+		{"corrupt", "{", "unexpected EOF"},
+		{"old format", `{"formatVersion":99}`, "format version 99"},
+	}
+	for _, tt := range tests {
+		bad := filepath.Join(dir, tt.name+".json")
+		if err := os.WriteFile(bad, []byte(tt.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(WithStateFile(bad)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: New did not panic", tt.name)
+				}
+			}()
+			New(WithStateFile(bad))
+		}()
+	}
+	notDir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(WithStateFile(filepath.Join(notDir, "local.json"))); err == nil {
+		t.Error("Open under a regular file: no error")
+	}
+}
+
+func TestPersistFailureIs500(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "local.json")
+	_, c := newTest(t, WithStateFile(path))
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path, 0o700); err != nil { // the rename onto it must fail
+		t.Fatal(err)
+	}
+	wantError(t, c.do(http.MethodPost, "/v1/mgmt/tenant/create", map[string]any{"name": "A"}), http.StatusInternalServerError, "E010500", "state file")
+	c.get("/v1/mgmt/tenant/all") // reads do not persist
+}
