@@ -280,10 +280,7 @@ func (e *Emulator) roleSearch(c *call) (any, error) {
 // batch runs fn on a copy of the store and keeps the copy only if fn
 // succeeds, so that a batch is applied whole or not at all.
 func (e *Emulator) batch(fn func(st *store) error) error {
-	work, err := e.st.clone()
-	if err != nil {
-		return err
-	}
+	work := e.st.clone()
 	if err := fn(work); err != nil {
 		return err
 	}

@@ -78,6 +78,16 @@ func TestRoleBatchesAreAtomic(t *testing.T) {
 	}
 	r = c.do(http.MethodPost, "/v1/mgmt/role/create/batch", map[string]any{"roles": []any{map[string]any{"name": "C"}, map[string]any{"name": "C"}}})
 	wantError(t, r, http.StatusConflict, CodeValidation, "roles[1]")
+	// A failed update batch undoes its renames, in default roles too.
+	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2a", "name": "T"})
+	c.post("/v1/mgmt/tenant/updateDefaultRoles", map[string]any{"id": "T2a", "defaultRoles": []string{"A"}})
+	r = c.do(http.MethodPost, "/v1/mgmt/role/update/batch", map[string]any{"roles": []any{
+		map[string]any{"name": "A", "newName": "A2"}, map[string]any{"name": "nope", "newName": "x"},
+	}})
+	wantError(t, r, http.StatusNotFound, CodeInvalidArguments, "roles[1]")
+	if got := names(t, wrapIDs(c.get("/v1/mgmt/tenant?id=T2a")["defaultRoles"]), "id"); !slices.Equal(got, []string{"A"}) {
+		t.Errorf("default roles after a failed batch = %v, want [A]", got)
+	}
 	updated := c.post("/v1/mgmt/role/update/batch", map[string]any{"roles": []any{
 		map[string]any{"name": "A", "newName": "A2"}, map[string]any{"name": "B", "newName": "B2"},
 	}})

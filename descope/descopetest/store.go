@@ -3,7 +3,6 @@ package descopetest
 import (
 	"cmp"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -341,16 +340,40 @@ func (st *store) repair() {
 	}
 }
 
-// clone returns a deep copy of the store, by way of its JSON form.
-func (st *store) clone() (*store, error) {
-	b, err := json.Marshal(st)
-	if err != nil {
-		return nil, err
+// clone returns a copy of the store that can be changed without touching
+// st. Flow documents and the theme are shared: they are never changed in
+// place, only replaced.
+func (st *store) clone() *store {
+	c := *st
+	c.Tags = slices.Clone(st.Tags)
+	c.tenantNames = maps.Clone(st.tenantNames)
+	c.Tenants = make(map[string]*tenant, len(st.Tenants))
+	for id, t := range st.Tenants {
+		tc := *t
+		tc.SelfProvisioningDomains = slices.Clone(t.SelfProvisioningDomains)
+		tc.CustomAttributes = deepCopy(t.CustomAttributes).(map[string]any)
+		tc.EnforceSSOExclusions = slices.Clone(t.EnforceSSOExclusions)
+		tc.FederatedAppIDs = slices.Clone(t.FederatedAppIDs)
+		tc.DefaultRoles = slices.Clone(t.DefaultRoles)
+		tc.Settings.Domains = slices.Clone(t.Settings.Domains)
+		tc.Settings.SSOSetupSuiteSettings = deepCopy(t.Settings.SSOSetupSuiteSettings).(map[string]any)
+		c.Tenants[id] = &tc
 	}
-	var c store
-	if err := unmarshal(b, &c); err != nil {
-		return nil, err
+	c.Roles = make(map[string]*role, len(st.Roles))
+	for id, r := range st.Roles {
+		rc := *r
+		rc.PermissionNames = slices.Clone(r.PermissionNames)
+		c.Roles[id] = &rc
 	}
-	c.repair()
-	return &c, nil
+	c.Permissions = make(map[string]*permission, len(st.Permissions))
+	for name, p := range st.Permissions {
+		pc := *p
+		c.Permissions[name] = &pc
+	}
+	c.Flows = make(map[string]*flow, len(st.Flows))
+	for id, f := range st.Flows {
+		fc := *f
+		c.Flows[id] = &fc
+	}
+	return &c
 }
