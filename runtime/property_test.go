@@ -68,11 +68,10 @@ func runPropertyCase(t *testing.T, seed uint64) {
 				seed, seed, compactJSON(liveIn), compactJSON(desired), describePlan(first.Plan))
 		}
 	})
-	if bug := knownBug(first); bug != "" {
+	before := emu.State()
+	if bug := knownBug(before, first.Plan); bug != "" {
 		t.Skipf("seed %d: known bug: %s", seed, bug)
 	}
-
-	before := emu.State()
 	emu.ResetRequests()
 	res, err := Apply(ctx, target, first.Plan, desired, ApplyOptions{})
 	if err != nil {
@@ -112,8 +111,10 @@ func runPropertyCase(t *testing.T, seed uint64) {
 		}
 	}
 
-	expected := cascade(before, first.Plan)
-	checkUntouched(t, seed, expected, after, first.Plan, desired)
+	known := checkUntouched(t, seed, cascade(before, first.Plan), after, first.Plan)
+	if len(known) > 0 && !t.Failed() {
+		t.Skipf("seed %d: every check passed but for known bugs:\n%s", seed, strings.Join(known, "\n"))
+	}
 }
 
 // strandsSubTenants reports whether the plan deletes or replaces a tenant
@@ -127,10 +128,63 @@ func strandsSubTenants(p *descope.Plan) bool {
 	return false
 }
 
-// knownBug names a bug of Diff, Apply, the client or the emulator that the
-// case runs into, or returns "". Each entry is a bug to fix; remove the
-// entry with the fix.
-func knownBug(p *Planned) string {
+// Known bugs this property test found, named in the skip messages of the
+// cases that run into them. Remove a bug's check with its fix.
+const (
+	// bugReplaceDropsOwnRoleDefault: when a tenant is replaced (delete, then
+	// create), its tenant roles go with the delete, but createTenant restores
+	// the replaced tenant's live default roles, which may name them: the
+	// default roles call fails with 400 "default role ... is not a role of
+	// the project or of tenant ...".
+	bugReplaceDropsOwnRoleDefault = "Apply: a tenant replace restores default roles naming the tenant's own tenant roles, which its delete removed"
+	// bugReplaceDropsTenantRoles: the API deletes a tenant's roles with the
+	// tenant, and Diff does not plan for it on a replace: a declared tenant
+	// role with an update fails with 404 (its update runs after the
+	// replace), an unchanged declared one is gone after apply (the next plan
+	// creates it), and an undeclared unowned one (listed as unmanaged) is
+	// deleted without being in the plan.
+	bugReplaceDropsTenantRoles = "Diff: a tenant replace deletes the tenant's roles, which the plan neither re-creates nor lists"
+	// bugReplaceResetsSettings: a tenant replace keeps the replaced tenant's
+	// name, domains, attributes, enforceSSO, disabled and default roles, but
+	// not its settings: those the config leaves unset return to the API's
+	// defaults (ReadOptionsFor does not even read them for a tenant that
+	// does not declare settings). Tolerated where it shows, so the other
+	// checks still run.
+	bugReplaceResetsSettings = "Apply: a tenant replace resets the settings the config leaves unset to the defaults"
+)
+
+// knownBug returns the known bug (above) that applying p to the live state
+// live runs into, among those that make the apply fail or the next plan
+// non-empty, or "".
+func knownBug(live *descope.State, p *descope.Plan) string {
+	removed := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Action == descope.ActionDelete || c.Action == descope.ActionReplace {
+			removed[descope.ChangeID(c.Kind, objectKey(c.Before))] = true
+		}
+	}
+	for _, c := range p.Changes {
+		if c.Kind != descope.KindTenant || c.Action != descope.ActionReplace {
+			continue
+		}
+		old := c.Before.(*descope.Tenant)
+		var roles []string
+		for _, r := range live.Roles {
+			if r.Tenant == old.ID {
+				roles = append(roles, r.Name)
+				if !removed[descope.ChangeID(descope.KindRole, r.Key())] {
+					return fmt.Sprintf("%s (%s replaced, role %q)", bugReplaceDropsTenantRoles, c.ID, r.Key())
+				}
+			}
+		}
+		if c.After.(*descope.Tenant).DefaultRoles == nil && old.DefaultRoles != nil {
+			for _, d := range *old.DefaultRoles {
+				if slices.Contains(roles, d) {
+					return fmt.Sprintf("%s (%s replaced, default role %q)", bugReplaceDropsOwnRoleDefault, c.ID, d)
+				}
+			}
+		}
+	}
 	return ""
 }
 
@@ -229,15 +283,31 @@ func writtenObjects(r descopetest.Request) ([]string, bool, error) {
 	return nil, true, fmt.Errorf("a write this test does not know: add it to writtenObjects")
 }
 
-// cascade returns a copy of the live state s with what the API does on its
-// own when the plan's deletes run: a deleted permission leaves every role
-// that grants it, a deleted role leaves the default roles of the tenants it
-// applies to, and a deleted (or replaced) tenant takes its tenant roles with
+// expectation is the live state that a correct apply leaves, as far as the
+// objects outside the plan and the fields the config leaves unset go.
+type expectation struct {
+	state *descope.State
+	// removed holds, by change ID, the live objects a change deletes or
+	// replaces, with the cascades that follow their removal applied.
+	removed map[string]any
+}
+
+// cascade returns the live state s with what the API does on its own when
+// the plan's deletes run, in plan order: a deleted permission leaves every
+// role that grants it, a deleted role leaves the default roles of the
+// tenants it applies to, and a deleted tenant takes its tenant roles with
 // it. The plan does not list these effects as changes.
-func cascade(s *descope.State, p *descope.Plan) *descope.State {
+func cascade(s *descope.State, p *descope.Plan) *expectation {
 	out := cloneState(s)
+	removed := map[string]any{}
 	dropRole := func(name, tenant string) {
-		out.Roles = slices.DeleteFunc(out.Roles, func(r *descope.Role) bool { return r.Name == name && r.Tenant == tenant })
+		i := slices.IndexFunc(out.Roles, func(r *descope.Role) bool { return r.Name == name && r.Tenant == tenant })
+		if i < 0 {
+			return
+		}
+		r := out.Roles[i]
+		removed[descope.ChangeID(descope.KindRole, r.Key())] = r
+		out.Roles = slices.Delete(out.Roles, i, i+1)
 		for _, t := range out.Tenants {
 			if tenant != "" && t.ID != tenant || tenant == "" && out.Role(t.ID, name) != nil {
 				continue
@@ -258,9 +328,17 @@ func cascade(s *descope.State, p *descope.Plan) *descope.State {
 					*r.Permissions = slices.DeleteFunc(*r.Permissions, func(n string) bool { return n == before.Name })
 				}
 			}
+			for _, obj := range removed {
+				if r, ok := obj.(*descope.Role); ok && r.Permissions != nil {
+					*r.Permissions = slices.DeleteFunc(*r.Permissions, func(n string) bool { return n == before.Name })
+				}
+			}
 		case *descope.Role:
 			dropRole(before.Name, before.Tenant)
 		case *descope.Tenant:
+			if c.Action == descope.ActionReplace {
+				break // its roles: see bugReplaceDropsTenantRoles
+			}
 			for _, r := range slices.Clone(out.Roles) {
 				if r.Tenant == before.ID {
 					dropRole(r.Name, r.Tenant)
@@ -268,7 +346,7 @@ func cascade(s *descope.State, p *descope.Plan) *descope.State {
 			}
 		}
 	}
-	return out
+	return &expectation{state: out, removed: removed}
 }
 
 func cloneState(s *descope.State) *descope.State {
@@ -310,9 +388,10 @@ func liveObjects(s *descope.State) map[string]any {
 // checkUntouched checks that the live objects the plan does not change are
 // byte-identical before (with the cascades) and after apply, and that the
 // objects it updates or replaces keep every field the config leaves unset.
-func checkUntouched(t *testing.T, seed uint64, expected, after *descope.State, p *descope.Plan, desired *descope.State) {
+// It returns the symptoms of known bugs it tolerated.
+func checkUntouched(t *testing.T, seed uint64, exp *expectation, after *descope.State, p *descope.Plan) (known []string) {
 	t.Helper()
-	want, got := liveObjects(expected), liveObjects(after)
+	want, got := liveObjects(exp.state), liveObjects(after)
 	planned := plannedIDs(p)
 	for _, id := range slices.Sorted(maps.Keys(want)) {
 		if planned[id] {
@@ -326,7 +405,7 @@ func checkUntouched(t *testing.T, seed uint64, expected, after *descope.State, p
 			t.Errorf("seed %d: %s is not in the plan but changed:\nbefore: %s\nafter:  %s", seed, id, w, g)
 		}
 	}
-	for id := range got {
+	for _, id := range slices.Sorted(maps.Keys(got)) {
 		if !planned[id] && want[id] == nil {
 			t.Errorf("seed %d: %s appeared but is not in the plan: %s", seed, id, canonical(got[id]))
 		}
@@ -335,15 +414,28 @@ func checkUntouched(t *testing.T, seed uint64, expected, after *descope.State, p
 		if c.Action != descope.ActionUpdate && c.Action != descope.ActionReplace {
 			continue
 		}
-		old := want[descope.ChangeID(c.Kind, objectKey(c.Before))]
+		oldID := descope.ChangeID(c.Kind, objectKey(c.Before))
+		old := want[oldID]
+		if old == nil {
+			old = exp.removed[oldID]
+		}
 		now := got[c.ID]
 		if old == nil || now == nil {
-			continue // a replaced object's cascade, or a change gone missing: the second plan says
+			continue // missing after apply: the second plan reports it
 		}
-		if w, g := canonical(unmanaged(old, c.After)), canonical(unmanaged(now, c.After)); w != g {
-			t.Errorf("seed %d: %s %s changed fields the config leaves unset:\nbefore: %s\nafter:  %s", seed, c.Action, c.ID, w, g)
+		w, g := unmanaged(old, c.After), unmanaged(now, c.After)
+		if c.Kind == descope.KindTenant && c.Action == descope.ActionReplace {
+			wt, gt := w.(*descope.Tenant), g.(*descope.Tenant)
+			if ws, gs := canonical(&descope.Tenant{Settings: wt.Settings}), canonical(&descope.Tenant{Settings: gt.Settings}); ws != gs {
+				known = append(known, fmt.Sprintf("%s: %s: settings %s became %s", bugReplaceResetsSettings, c.ID, ws, gs))
+			}
+			wt.Settings, gt.Settings = nil, nil
+		}
+		if cw, cg := canonical(w), canonical(g); cw != cg {
+			t.Errorf("seed %d: %s %s changed fields the config leaves unset:\nbefore: %s\nafter:  %s", seed, c.Action, c.ID, cw, cg)
 		}
 	}
+	return known
 }
 
 // unmanaged returns a copy of the live object obj without the fields that
@@ -641,7 +733,9 @@ func (g *stateGen) live() *descope.State {
 	if g.chance(0.5) {
 		s.Project = &descope.Project{Name: descope.Ptr(pick(g, []string{"Live", "Prod"})), Tags: descope.Ptr(subset(g, []string{"a", "b", "c"}, 0.5))}
 	}
-	desc := func() *string { return optional(g, 0.7, func() string { return pick(g, []string{"", "desc A", "desc B"}) }) }
+	desc := func() *string {
+		return optional(g, 0.7, func() string { return pick(g, []string{"", "desc A", "desc B"}) })
+	}
 	var perms []string
 	for _, p := range genPermissions {
 		if g.chance(0.5) {
@@ -693,13 +787,21 @@ func (g *stateGen) live() *descope.State {
 	for _, t := range s.Tenants {
 		own := []string{}
 		for _, name := range genTenantRoleNames {
-			if g.chance(0.25) {
+			if g.chance(0.15) {
 				s.Roles = append(s.Roles, role(name, t.ID))
 				own = append(own, name)
 			}
 		}
 		if g.chance(0.4) {
-			t.DefaultRoles = descope.Ptr(subset(g, append(slices.Clone(projectRoles), own...), 0.4))
+			// A name that is both a project role and one of the tenant's
+			// own roles is ambiguous as a default role: leave it out.
+			var names []string
+			for _, n := range append(slices.Clone(projectRoles), own...) {
+				if !slices.Contains(projectRoles, n) || !slices.Contains(own, n) {
+					names = append(names, n)
+				}
+			}
+			t.DefaultRoles = descope.Ptr(subset(g, names, 0.4))
 		}
 	}
 	for _, id := range genFlowIDs {
@@ -726,7 +828,9 @@ func (g *stateGen) desired(live *descope.State) *descope.State {
 			Tags: optional(g, 0.6, func() []string { return subset(g, []string{"a", "b", "c"}, 0.5) }),
 		}
 	}
-	desc := func() *string { return optional(g, 0.5, func() string { return pick(g, []string{"", "desc A", "desc C"}) }) }
+	desc := func() *string {
+		return optional(g, 0.5, func() string { return pick(g, []string{"", "desc A", "desc C"}) })
+	}
 	var perms []string
 	for _, p := range genPermissions {
 		if g.chance(0.6) {
