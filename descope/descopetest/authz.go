@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // roleJSON is a role on the wire (descope-api.md section 4.5).
@@ -37,8 +38,10 @@ func roleViews(list []*role) rolesJSON {
 	return rolesJSON{out}
 }
 
-// roleRequest is a role in create, update and their batches. Update names
-// the role by id, or by name within tenantId, and renames it to newName.
+// roleRequest is a role in create, update and their batches. Update and
+// delete name the role by id, or else by name within tenantId; a role found
+// by id keeps its tenant whatever tenantId says. Update renames it to
+// newName.
 type roleRequest struct {
 	ID              string   `json:"id"`
 	Name            string   `json:"name"`
@@ -68,7 +71,7 @@ func (st *store) checkPermissions(names []string) error {
 }
 
 // createRole adds the role req describes.
-func (st *store) createRole(req roleRequest, c *call, ids *idSource) (*role, error) {
+func (st *store) createRole(req roleRequest, now time.Time, ids *idSource) (*role, error) {
 	if strings.TrimSpace(req.Name) == "" {
 		return nil, missingField("name")
 	}
@@ -83,7 +86,7 @@ func (st *store) createRole(req roleRequest, c *call, ids *idSource) (*role, err
 	}
 	r := &role{Seq: st.next(), ID: st.newID(ids, "ROL"), Name: req.Name, Description: req.Description,
 		PermissionNames: nonNil(req.PermissionNames), TenantID: req.TenantID, Default: req.Default,
-		Private: req.Private, CreatedTime: c.now.Unix()}
+		Private: req.Private, CreatedTime: now.Unix()}
 	st.Roles[r.ID] = r
 	return r, nil
 }
@@ -163,7 +166,7 @@ func (e *Emulator) roleCreate(c *call) (any, error) {
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	r, err := e.st.createRole(req, c, e.ids)
+	r, err := e.st.createRole(req, c.now, e.ids)
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +319,7 @@ func (e *Emulator) roleCreateBatch(c *call) (any, error) {
 		return nil, err
 	}
 	created, err := applyBatch(e, "roles", req.Roles, func(st *store, rr roleRequest) (*role, error) {
-		return st.createRole(rr, c, e.ids)
+		return st.createRole(rr, c.now, e.ids)
 	})
 	if err != nil {
 		return nil, err

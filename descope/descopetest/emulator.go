@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -307,13 +308,7 @@ func (e *Emulator) dispatch(r *http.Request, body []byte) *response {
 	}
 	rt, ok := byMethod[r.Method]
 	if !ok {
-		allowed := slices.Sorted(func(yield func(string) bool) {
-			for m := range byMethod {
-				if !yield(m) {
-					return
-				}
-			}
-		})
+		allowed := slices.Sorted(maps.Keys(byMethod))
 		resp := errorResponse(&apiError{http.StatusMethodNotAllowed, CodeBadRequest, "Bad request",
 			fmt.Sprintf("%s %s: method not allowed (use %s)", r.Method, r.URL.Path, strings.Join(allowed, " or "))})
 		resp.header.Set("Allow", strings.Join(allowed, ", "))

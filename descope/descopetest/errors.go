@@ -1,6 +1,7 @@
 package descopetest
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 )
@@ -27,7 +28,8 @@ func (e *apiError) Error() string { return e.message }
 
 // at prefixes the message with where in a batch the error is ("roles[2]").
 func at(err error, format string, args ...any) error {
-	if ae, ok := err.(*apiError); ok {
+	var ae *apiError
+	if errors.As(err, &ae) {
 		c := *ae
 		c.message = fmt.Sprintf(format, args...) + ": " + ae.message
 		return &c

@@ -34,7 +34,6 @@ func (e *Emulator) Seed(s *descope.State) error {
 
 func (e *Emulator) seedInto(st *store, s *descope.State) error {
 	now := e.clock()
-	c := &call{now: now}
 	if p := s.Project; p != nil {
 		if p.Name != nil {
 			st.Name = *p.Name
@@ -61,7 +60,7 @@ func (e *Emulator) seedInto(st *store, s *descope.State) error {
 		}
 	}
 	for _, r := range s.Roles {
-		if err := seedRole(st, r, c, e.ids); err != nil {
+		if err := seedRole(st, r, now, e.ids); err != nil {
 			return fmt.Errorf("role %q: %w", r.Key(), err)
 		}
 	}
@@ -156,39 +155,31 @@ func seedTenant(st *store, in *descope.Tenant, now time.Time, ids *idSource) err
 
 // mergeSettings sets the settings fields that in manages.
 func mergeSettings(s *tenantSettings, in *descope.TenantSettings) {
-	set := func(dst *string, src *string) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	setInt := func(dst *int64, src *int64) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	setBool := func(dst *bool, src *bool) {
-		if src != nil {
-			*dst = *src
-		}
-	}
 	if in.Domains != nil {
 		s.Domains = slices.Clone(*in.Domains)
 	}
-	set(&s.AuthType, in.AuthType)
-	setBool(&s.Enabled, in.SessionSettingsEnabled)
-	setInt(&s.RefreshTokenExpiration, in.RefreshTokenExpiration)
-	set(&s.RefreshTokenExpirationUnit, in.RefreshTokenExpirationUnit)
-	setInt(&s.SessionTokenExpiration, in.SessionTokenExpiration)
-	set(&s.SessionTokenExpirationUnit, in.SessionTokenExpirationUnit)
-	setInt(&s.StepupTokenExpiration, in.StepupTokenExpiration)
-	set(&s.StepupTokenExpirationUnit, in.StepupTokenExpirationUnit)
-	setBool(&s.EnableInactivity, in.EnableInactivity)
-	setInt(&s.InactivityTime, in.InactivityTime)
-	set(&s.InactivityTimeUnit, in.InactivityTimeUnit)
-	setBool(&s.JITDisabled, in.JITDisabled)
+	setIf(&s.AuthType, in.AuthType)
+	setIf(&s.Enabled, in.SessionSettingsEnabled)
+	setIf(&s.RefreshTokenExpiration, in.RefreshTokenExpiration)
+	setIf(&s.RefreshTokenExpirationUnit, in.RefreshTokenExpirationUnit)
+	setIf(&s.SessionTokenExpiration, in.SessionTokenExpiration)
+	setIf(&s.SessionTokenExpirationUnit, in.SessionTokenExpirationUnit)
+	setIf(&s.StepupTokenExpiration, in.StepupTokenExpiration)
+	setIf(&s.StepupTokenExpirationUnit, in.StepupTokenExpirationUnit)
+	setIf(&s.EnableInactivity, in.EnableInactivity)
+	setIf(&s.InactivityTime, in.InactivityTime)
+	setIf(&s.InactivityTimeUnit, in.InactivityTimeUnit)
+	setIf(&s.JITDisabled, in.JITDisabled)
 }
 
-func seedRole(st *store, in *descope.Role, c *call, ids *idSource) error {
+// setIf sets *dst to *src when src is not nil (a managed field).
+func setIf[T any](dst, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+func seedRole(st *store, in *descope.Role, now time.Time, ids *idSource) error {
 	req := roleRequest{
 		Name:            in.Name,
 		NewName:         in.Name,
@@ -202,7 +193,7 @@ func seedRole(st *store, in *descope.Role, c *call, ids *idSource) error {
 		_, err := st.updateRole(req)
 		return err
 	}
-	_, err := st.createRole(req, c, ids)
+	_, err := st.createRole(req, now, ids)
 	return err
 }
 
