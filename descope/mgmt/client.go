@@ -335,8 +335,11 @@ func (c *Client) ensureLicense(ctx context.Context) {
 	if c.licenseDone.Load() {
 		return
 	}
-	// The handshake is not one of the calls an executor item prepaid for.
-	if _, err := c.fetchLicense(WithPrepaid(ctx, 0)); err != nil {
+	// The handshake spends the token of the call that triggered it, if that
+	// call was prepaid; the call itself then waits on the pacer. Making the
+	// handshake wait instead would hold back every prepaid call behind it,
+	// so that they reach the server later than the pacer counted them.
+	if _, err := c.fetchLicense(ctx); err != nil {
 		if ctx.Err() != nil {
 			return
 		}

@@ -128,6 +128,12 @@ func newClient(t *testing.T, r *recorder, edit ...func(*mgmt.Config)) *mgmt.Clie
 		Retry:         mgmt.RetryPolicy{BaseDelay: time.Microsecond, MaxDelay: time.Millisecond},
 		NoLicense:     true,
 	}
+	return configured(t, cfg, edit...)
+}
+
+// configured returns a client of cfg adjusted by edit.
+func configured(t testing.TB, cfg mgmt.Config, edit ...func(*mgmt.Config)) *mgmt.Client {
+	t.Helper()
 	for _, e := range edit {
 		e(&cfg)
 	}

@@ -96,10 +96,19 @@ func (realClock) After(d time.Duration) (<-chan time.Time, func()) {
 // Pacer paces every call to one project: a single token bucket
 // (golang.org/x/time/rate) shared by plan reads, apply writes and scripts.
 //
+// The bucket holds one token fewer than the burst: calls sent exactly on
+// schedule can reach the server bunched (network jitter, a first call slowed
+// by connection setup), and the token left in the server's bucket absorbs
+// that, so a pacer matching the server's limit sees no 429. It costs one
+// call's interval over a whole run.
+//
 // A 429 calls Pause: every waiter holds until Retry-After has passed, the
 // tokens saved up are dropped, and calls resume at half the pace they had,
 // which then climbs back linearly (additive increase) to the configured rate
-// over the recovery time.
+// over the recovery time. A 429 means the server grants less than the
+// configured rate (often because another client shares the limit), so the
+// recovery is slow by default: climbing back within seconds would only earn
+// the next 429 and its penalty.
 //
 // A nil *Pacer never waits.
 type Pacer struct {
@@ -128,8 +137,12 @@ type PacerOption func(*Pacer)
 // WithClock sets the pacer's time source (default: the system clock).
 func WithClock(c Clock) PacerOption { return func(p *Pacer) { p.clock = c } }
 
+// DefaultRecovery is how long the pace takes to climb back to the
+// configured rate after a 429, unless WithRecovery says otherwise.
+const DefaultRecovery = 10 * time.Minute
+
 // WithRecovery sets how long the pace takes to climb back to the configured
-// rate after a 429 (default: the rate's period, e.g. 60s for 200/60s).
+// rate after a 429 (default DefaultRecovery).
 func WithRecovery(d time.Duration) PacerOption { return func(p *Pacer) { p.recovery = d } }
 
 // WithDefaultPause sets the pause for a 429 that has no Retry-After (default 10s).
@@ -145,7 +158,7 @@ func NewPacer(r Rate, burst int, opts ...PacerOption) *Pacer {
 		rate:         r,
 		burst:        max(burst, 1),
 		clock:        realClock{},
-		recovery:     r.Per,
+		recovery:     DefaultRecovery,
 		defaultPause: 10 * time.Second,
 		logger:       hclog.NewNullLogger(),
 		wake:         make(chan struct{}),
@@ -154,15 +167,18 @@ func NewPacer(r Rate, burst int, opts ...PacerOption) *Pacer {
 		opt(p)
 	}
 	if p.recovery <= 0 {
-		p.recovery = time.Minute
+		p.recovery = DefaultRecovery
 	}
 	p.floor = r.Limit() / 16
-	p.lim = rate.NewLimiter(r.Limit(), p.burst)
+	p.lim = rate.NewLimiter(r.Limit(), p.bucket())
 	p.last = p.clock.Now()
 	// A new limiter starts full; say so at the pacer's own clock.
-	p.lim.SetBurstAt(p.last, p.burst)
+	p.lim.SetBurstAt(p.last, p.bucket())
 	return p
 }
+
+// bucket is the limiter's capacity: the burst less the jitter margin.
+func (p *Pacer) bucket() int { return max(p.burst-1, 1) }
 
 // Rate returns the configured rate.
 func (p *Pacer) Rate() Rate { return p.rate }
@@ -195,7 +211,7 @@ func (p *Pacer) Stats() PacerStats {
 }
 
 // Wait blocks until n calls may start, or ctx ends. A wait for more than the
-// burst is taken in burst-sized parts.
+// bucket holds is taken in parts.
 func (p *Pacer) Wait(ctx context.Context, n int) error {
 	if p == nil {
 		return nil
@@ -204,7 +220,7 @@ func (p *Pacer) Wait(ctx context.Context, n int) error {
 		return p.wait(ctx, 0) // only a pause can hold it
 	}
 	for n > 0 {
-		k := min(n, p.burst)
+		k := min(n, p.bucket())
 		if err := p.wait(ctx, k); err != nil {
 			return err
 		}
@@ -229,7 +245,7 @@ func (p *Pacer) take(ctx context.Context) error {
 // errWoken reports that a sleep was cut short by a new pause.
 var errWoken = errors.New("woken by a pause")
 
-// wait reserves n tokens (n <= burst; 0 only waits out a pause) and sleeps
+// wait reserves n tokens (n <= bucket; 0 only waits out a pause) and sleeps
 // until they are due. A pause starting meanwhile cancels the reservation and
 // starts over.
 func (p *Pacer) wait(ctx context.Context, n int) error {
@@ -248,11 +264,17 @@ func (p *Pacer) wait(ctx context.Context, n int) error {
 			continue
 		}
 		p.paceLocked(now)
+		if n == 0 {
+			// Not a reservation: a zero-token one would wait out the
+			// deficit that other waiters' reservations have left.
+			p.mu.Unlock()
+			return nil
+		}
 		r := p.lim.ReserveN(now, n)
 		delay, wake := r.DelayFrom(now), p.wake
 		p.mu.Unlock()
 		if !r.OK() {
-			return fmt.Errorf("pacer: cannot take %d tokens at once (burst %d)", n, p.burst)
+			return fmt.Errorf("pacer: cannot take %d tokens at once (bucket %d)", n, p.bucket())
 		}
 		if delay <= 0 {
 			return nil
@@ -290,7 +312,7 @@ func (p *Pacer) paceLocked(now time.Time) {
 		// Drop the tokens saved up before and during the pause: the server's
 		// bucket is empty, so a burst now would only earn another 429.
 		p.lim.SetBurstAt(at, 0)
-		p.lim.SetBurstAt(at, p.burst)
+		p.lim.SetBurstAt(at, p.bucket())
 		p.lim.SetLimitAt(at, p.slow)
 		p.pausing = false
 		p.recoverFrom = at

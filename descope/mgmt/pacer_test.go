@@ -112,11 +112,13 @@ func sameDurations(a, b []time.Duration) bool {
 	return true
 }
 
+// TestPacerBurstThenPace checks the burst, less the one-token margin for
+// jitter, and the pace after it.
 func TestPacerBurstThenPace(t *testing.T) {
 	clock := newFakeClock()
 	p := mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 5, mgmt.WithClock(clock))
 	ctx := context.Background()
-	for i := range 5 {
+	for i := range 4 {
 		if err := p.Wait(ctx, 1); err != nil {
 			t.Fatalf("wait %d: %v", i, err)
 		}
@@ -134,9 +136,9 @@ func TestPacerWaitMoreThanBurst(t *testing.T) {
 	clock := newFakeClock()
 	p := mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 5, mgmt.WithClock(clock))
 	done := waitAsync(context.Background(), p, 7)
-	// Five from the burst, then two more at 10/s.
-	waitPending(t, clock, 200*time.Millisecond)
-	clock.Advance(200 * time.Millisecond)
+	// Four from the bucket (the burst less the margin), then three more at 10/s.
+	waitPending(t, clock, 300*time.Millisecond)
+	clock.Advance(300 * time.Millisecond)
 	mustWait(t, done)
 }
 
@@ -197,7 +199,7 @@ func TestPacerPauseAndRecovery(t *testing.T) {
 // Retry-After wins.
 func TestPacerPauseSlowsOncePerEpisode(t *testing.T) {
 	clock := newFakeClock()
-	p := mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 10, mgmt.WithClock(clock))
+	p := mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 10, mgmt.WithClock(clock), mgmt.WithRecovery(time.Second))
 	p.Pause(time.Second)
 	p.Pause(3 * time.Second)
 	p.Pause(time.Second)
@@ -318,6 +320,33 @@ func TestPrepaidSkipsPacer(t *testing.T) {
 	if n := len(rec.requests()); n != 4 {
 		t.Errorf("%d requests, want 4", n)
 	}
+}
+
+// TestPrepaidCallIgnoresOthersReservations checks that a prepaid call does
+// not wait for the tokens other waiters have reserved ahead.
+func TestPrepaidCallIgnoresOthersReservations(t *testing.T) {
+	rec, clock, pacer, c := rolesClient(t, mgmt.Rate{N: 1, Per: time.Second}, 1)
+	ctx := context.Background()
+	if err := pacer.Wait(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	waiter := waitAsync(ctx, pacer, 1) // the bucket now owes a token
+	waitPending(t, clock, time.Second)
+	done := make(chan error, 1)
+	go func() { _, err := c.LoadAllRoles(mgmt.WithPrepaid(ctx, 1)); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the prepaid call waited for the token owed to another waiter")
+	}
+	if n := len(rec.requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+	clock.Advance(time.Second)
+	mustWait(t, waiter)
 }
 
 // TestPrepaidCallHoldsDuringPause checks that a prepaid call still waits out a pause.
