@@ -51,8 +51,8 @@ type Config struct {
 	// Pacer paces every call; nil gives the client its own at DefaultRate.
 	// Share one Pacer between everything that talks to one project.
 	Pacer *Pacer
-	// Logger gets a debug line per request and a warning per retry; never
-	// headers or bodies. Nil logs nothing.
+	// Logger gets a debug line per request and an info line per retry after
+	// a transient failure; never headers or bodies. Nil logs nothing.
 	Logger hclog.Logger
 	// Retry bounds retries; zero fields take the defaults.
 	Retry RetryPolicy

@@ -100,7 +100,7 @@ func (realClock) After(d time.Duration) (<-chan time.Time, func()) {
 // schedule can reach the server bunched (network jitter, a first call slowed
 // by connection setup), and the token left in the server's bucket absorbs
 // that, so a pacer matching the server's limit sees no 429. It costs one
-// call's interval over a whole run.
+// call's interval over a whole run. (A burst of 1 keeps its one token.)
 //
 // A 429 calls Pause: every waiter holds until Retry-After has passed, the
 // tokens saved up are dropped, and calls resume at half the pace they had,
@@ -348,13 +348,13 @@ func (p *Pacer) Pause(retryAfter time.Duration) {
 		p.pausing = true
 		p.pauses++
 		p.slow = max(p.lim.Limit()/2, p.floor)
+		p.logger.Warn("rate limited: pausing every call", "for", retryAfter, "resume_rate_per_s", float64(p.slow))
 	}
 	if until := now.Add(retryAfter); until.After(p.pausedUntil) {
 		p.pausedUntil = until
 	}
 	close(p.wake)
 	p.wake = make(chan struct{})
-	p.logger.Warn("rate limited: pausing every call", "for", retryAfter, "resume_rate_per_s", float64(p.slow))
 }
 
 // sleep waits d, or until wake closes (errWoken), or ctx ends.

@@ -93,7 +93,7 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 			if limited > c.retry.MaxRateLimited {
 				return err
 			}
-			c.logger.Warn("rate limited; retrying after the pause", "op", cl.op, "retry_after", e.RetryAfter)
+			c.logger.Debug("rate limited; retrying after the pause", "op", cl.op, "retry_after", e.RetryAfter)
 		case IsTransient(err):
 			transient++
 			if transient >= c.retry.MaxAttempts {
@@ -101,7 +101,7 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 			}
 			unsure = true
 			delay := c.retry.backoff(transient)
-			c.logger.Warn("transient failure; retrying", "op", cl.op, "attempt", attempt, "in", delay, "error", err)
+			c.logger.Info("transient failure; retrying", "op", cl.op, "attempt", attempt, "in", delay, "error", err)
 			if err := sleep(ctx, delay); err != nil {
 				return fmt.Errorf("%s: %w", cl.op, err)
 			}
