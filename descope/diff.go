@@ -67,6 +67,7 @@ func Diff(live, desired *State) *Plan {
 	diffKind(d, roleSpec, live.Roles, desired.Roles)
 	d.pairRoleReplaces()
 	diffKind(d, tenantSpec, live.Tenants, desired.Tenants)
+	d.cascadeTenantRoles(live)
 	diffKind(d, flowSpec, live.Flows, desired.Flows)
 	d.theme(live.Theme, desired.Theme)
 	d.link(live)
@@ -376,6 +377,69 @@ func (d *differ) pairRoleReplaces() {
 		}
 	}
 	d.plan.Changes = slices.DeleteFunc(d.plan.Changes, func(c *Change) bool { return paired[c] })
+}
+
+// cascadeTenantRoles accounts for what the API does when it deletes a
+// tenant: it deletes the tenant's roles with it. For each tenant the plan
+// deletes or replaces, a declared role of that tenant is created again after
+// the replace (rather than updated or left alone), and an undeclared one
+// that is not deleted already is deleted explicitly, first, so that the plan
+// shows every role the change removes.
+func (d *differ) cascadeTenantRoles(live *State) {
+	gone := map[string]*Change{}
+	for _, c := range d.plan.Changes {
+		if c.Kind == KindTenant && (c.Action == ActionDelete || c.Action == ActionReplace) {
+			gone[c.Key] = c
+		}
+	}
+	if len(gone) == 0 {
+		return
+	}
+	byID := make(map[string]*Change, len(d.plan.Changes))
+	// removed holds the live roles a change already deletes: a delete, or
+	// the old half of a replace (a role that moves to another tenant).
+	removed := map[string]bool{}
+	for _, c := range d.plan.Changes {
+		byID[c.ID] = c
+		if old, ok := c.Before.(*Role); ok && (c.Action == ActionDelete || c.Action == ActionReplace) {
+			removed[old.Key()] = true
+		}
+	}
+	wanted := make(map[string]*Role, len(d.desired.Roles))
+	for _, r := range d.desired.Roles {
+		wanted[r.Key()] = r
+	}
+	dropped := map[string]bool{}
+	for _, r := range live.Roles {
+		tc := gone[r.Tenant]
+		if r.Tenant == "" || tc == nil {
+			continue
+		}
+		id := ChangeID(KindRole, r.Key())
+		verb := "deleted"
+		if tc.Action == ActionReplace {
+			verb = "replaced"
+		}
+		reason := fmt.Sprintf("tenant %q is %s, and Descope deletes a tenant's roles with the tenant", r.Tenant, verb)
+		if want := wanted[r.Key()]; want != nil {
+			f, l, _ := start[Role](nil)
+			roleFields(&f, l, want)
+			c := byID[id]
+			if c == nil {
+				c = &Change{ID: id, Kind: KindRole, Key: r.Key(), After: want, Origin: want.Origin}
+				d.add(c)
+			}
+			c.Action, c.Before, c.Fields, c.UnchangedFields = ActionCreate, nil, f.list, 0
+			c.Reason = "created again: " + reason
+			continue
+		}
+		if removed[r.Key()] {
+			continue // already deleted under an own() claim, or moved
+		}
+		d.add(&Change{ID: id, Kind: KindRole, Key: r.Key(), Action: ActionDelete, Before: r, Reason: reason, Origin: tc.Origin})
+		dropped[r.Key()] = true
+	}
+	d.unmanaged[KindRole] = slices.DeleteFunc(d.unmanaged[KindRole], func(k string) bool { return dropped[k] })
 }
 
 func roleScope(tenant string) string {

@@ -26,23 +26,27 @@ type ApplyResult struct {
 	Mismatches []string
 }
 
-// Apply executes the plan p against t through the paced executor, in
+// Apply executes the plan of pl against t through the paced executor, in
 // dependency order, then re-reads the touched objects and compares them with
-// desired. Writes to endpoints that overwrite every field read the object
-// first and merge, so fields descope-run does not model are kept.
-func Apply(ctx context.Context, t *Target, p *descope.Plan, desired *descope.State, opts ApplyOptions) (*ApplyResult, error) {
+// the desired state. Writes to endpoints that overwrite every field read the
+// object first and merge, so fields descope-run does not model are kept.
+func Apply(ctx context.Context, t *Target, pl *Planned, opts ApplyOptions) (*ApplyResult, error) {
+	p, desired := pl.Plan, pl.Desired
 	workers := opts.Parallel
 	if workers <= 0 {
 		workers = 4
 	}
+	w := &writer{c: t.Client, projectRoles: projectRoles(pl.Live, desired), tenantRoles: tenantRoles(pl.Live)}
 	items := make([]mgmt.Item, 0, len(p.Changes))
 	for _, c := range p.Changes {
-		w := &writer{c: t.Client}
 		do, weight, err := w.work(c)
 		if err != nil {
 			return nil, err
 		}
 		items = append(items, mgmt.Item{ID: c.ID, Weight: weight, Deps: c.Deps, Do: do})
+		if follow := w.defaultRolesAfterReplace(c, p); follow != nil {
+			items = append(items, *follow)
+		}
 	}
 	var exopts []mgmt.ExecutorOption
 	if opts.OnEvent != nil {
@@ -73,7 +77,48 @@ func Apply(ctx context.Context, t *Target, p *descope.Plan, desired *descope.Sta
 }
 
 // writer turns one change into API calls.
-type writer struct{ c *mgmt.Client }
+type writer struct {
+	c *mgmt.Client
+	// projectRoles are the project roles that exist, live or declared (and
+	// the preconfigured ones): the names a tenant's default roles may keep.
+	projectRoles map[string]bool
+	// tenantRoles are the live tenant roles' names, by tenant id.
+	tenantRoles map[string]map[string]bool
+}
+
+func tenantRoles(live *descope.State) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	if live == nil {
+		return out
+	}
+	for _, r := range live.Roles {
+		if r.Tenant != "" {
+			if out[r.Tenant] == nil {
+				out[r.Tenant] = map[string]bool{}
+			}
+			out[r.Tenant][r.Name] = true
+		}
+	}
+	return out
+}
+
+func projectRoles(states ...*descope.State) map[string]bool {
+	names := map[string]bool{}
+	for _, n := range descope.PreconfiguredRoles {
+		names[n] = true
+	}
+	for _, s := range states {
+		if s == nil {
+			continue
+		}
+		for _, r := range s.Roles {
+			if r.Tenant == "" {
+				names[r.Name] = true
+			}
+		}
+	}
+	return names
+}
 
 // work returns the function that performs change c and the number of calls
 // it makes.
@@ -106,14 +151,25 @@ func (w *writer) tenant(c *descope.Change) (func(context.Context) error, int, er
 	case descope.ActionDelete:
 		return func(ctx context.Context) error { return w.c.DeleteTenant(ctx, before.ID, false) }, 1, nil
 	case descope.ActionCreate:
-		return func(ctx context.Context) error { return w.createTenant(ctx, after, nil) }, createTenantCalls(after), nil
+		return func(ctx context.Context) error { return w.createTenant(ctx, after, nil, nil) }, createTenantCalls(after), nil
 	case descope.ActionReplace:
+		// Read what the delete loses and the config may leave unset (the
+		// settings), delete, create again, then put the settings back with
+		// the config's on top.
+		calls := 3 + createTenantCalls(after)
+		if after.Settings == nil {
+			calls++
+		}
 		return func(ctx context.Context) error {
+			old, err := w.c.TenantSettings(ctx, before.ID)
+			if err != nil {
+				return fmt.Errorf("read settings before replace: %w", err)
+			}
 			if err := w.c.DeleteTenant(ctx, before.ID, false); err != nil && !mgmt.IsNotFound(err) {
 				return fmt.Errorf("delete for replace: %w", err)
 			}
-			return w.createTenant(ctx, after, before)
-		}, 1 + createTenantCalls(after), nil
+			return w.createTenant(ctx, after, before, old)
+		}, calls, nil
 	}
 	// Update: only the endpoints whose fields change are called.
 	var tenantFields, settings, defaultRoles bool
@@ -143,8 +199,7 @@ func (w *writer) tenant(c *descope.Change) (func(context.Context) error, int, er
 			if err != nil {
 				return fmt.Errorf("read before update: %w", err)
 			}
-			mergeTenant(live, after)
-			if err := w.c.UpdateTenant(ctx, live); err != nil {
+			if err := w.c.UpdateTenant(ctx, mgmt.MergeTenant(live, after)); err != nil {
 				return err
 			}
 		}
@@ -154,12 +209,46 @@ func (w *writer) tenant(c *descope.Change) (func(context.Context) error, int, er
 			}
 		}
 		if settings {
-			if err := w.configureSettings(ctx, after.ID, after.Settings); err != nil {
+			if err := w.configureSettings(ctx, after.ID, nil, after.Settings); err != nil {
 				return err
 			}
 		}
 		return nil
 	}, calls, nil
+}
+
+// defaultRolesAfterReplace returns the work that gives a replaced tenant
+// back the default roles that name its own roles, once the plan has created
+// those roles again; nil when there are none. The config leaves the
+// tenant's default roles unset, so they are carried over; createTenant has
+// already set the project roles among them.
+func (w *writer) defaultRolesAfterReplace(c *descope.Change, p *descope.Plan) *mgmt.Item {
+	before, _ := c.Before.(*descope.Tenant)
+	after, _ := c.After.(*descope.Tenant)
+	if c.Kind != descope.KindTenant || c.Action != descope.ActionReplace || after.DefaultRoles != nil || before.DefaultRoles == nil {
+		return nil
+	}
+	var roles, deps []string
+	for _, r := range *before.DefaultRoles {
+		switch {
+		case w.tenantRoles[before.ID][r]:
+			rc := p.Change(descope.ChangeID(descope.KindRole, before.ID+"/"+r))
+			if rc == nil || rc.Action != descope.ActionCreate {
+				continue // gone with the tenant, and not declared again
+			}
+			roles, deps = append(roles, r), append(deps, rc.ID)
+		case w.projectRoles[r]:
+			roles = append(roles, r)
+		}
+	}
+	if len(deps) == 0 {
+		return nil
+	}
+	id := before.ID
+	return &mgmt.Item{
+		ID: c.ID + "#defaultRoles", Weight: 1, Deps: append(deps, c.ID),
+		Do: func(ctx context.Context) error { return w.c.UpdateDefaultRoles(ctx, id, roles) },
+	}
 }
 
 func createTenantCalls(t *descope.Tenant) int {
@@ -173,79 +262,60 @@ func createTenantCalls(t *descope.Tenant) int {
 	return n
 }
 
-// createTenant creates t; for a replace, fields t leaves unset keep the
-// replaced tenant's values.
-func (w *writer) createTenant(ctx context.Context, t, replaced *descope.Tenant) error {
-	wire := &mgmt.Tenant{ID: t.ID, Name: t.Name}
+// createTenant creates t. For a replace, fields t leaves unset keep the
+// replaced tenant's values: its own fields, its default roles that are
+// still project roles, and oldSettings, its settings before the delete.
+func (w *writer) createTenant(ctx context.Context, t, replaced *descope.Tenant, oldSettings *mgmt.TenantSettings) error {
+	wire := mgmt.TenantFromModel(t)
 	if replaced != nil {
-		wire.Name = replaced.Name
-		mergeTenant(wire, replaced)
-	}
-	mergeTenant(wire, t)
-	if t.Parent != nil {
-		wire.Parent = *t.Parent
+		wire = mgmt.MergeTenant(mgmt.TenantFromModel(replaced), t)
+		wire.Parent = deref(t.Parent)
 	}
 	if _, err := w.c.CreateTenant(ctx, wire); err != nil {
 		return err
 	}
-	roles := t.DefaultRoles
-	if roles == nil && replaced != nil {
-		roles = replaced.DefaultRoles
+	var roles []string
+	switch {
+	case t.DefaultRoles != nil:
+		roles = *t.DefaultRoles
+	case replaced != nil && replaced.DefaultRoles != nil:
+		// The tenant's own roles went with it (a name there means the
+		// tenant's role, not a project role of the same name); keep the
+		// project roles.
+		for _, r := range *replaced.DefaultRoles {
+			if w.projectRoles[r] && !w.tenantRoles[replaced.ID][r] {
+				roles = append(roles, r)
+			}
+		}
 	}
-	if roles != nil && len(*roles) > 0 {
-		if err := w.c.UpdateDefaultRoles(ctx, t.ID, *roles); err != nil {
+	if len(roles) > 0 {
+		if err := w.c.UpdateDefaultRoles(ctx, t.ID, roles); err != nil {
 			return fmt.Errorf("default roles: %w", err)
 		}
 	}
+	if oldSettings != nil {
+		oldSettings.SelfProvisioningDomains = wire.SelfProvisioningDomains
+		return w.configureSettings(ctx, t.ID, oldSettings, t.Settings)
+	}
 	if t.Settings != nil {
-		return w.configureSettings(ctx, t.ID, t.Settings)
+		return w.configureSettings(ctx, t.ID, nil, t.Settings)
 	}
 	return nil
 }
 
-// mergeTenant overlays the fields t sets onto wire.
-func mergeTenant(wire *mgmt.Tenant, t *descope.Tenant) {
-	if t.Name != "" {
-		wire.Name = t.Name
-	}
-	if t.Domains != nil {
-		wire.SelfProvisioningDomains = slices.Clone(*t.Domains)
-	}
-	if t.Attributes != nil {
-		wire.CustomAttributes = make(map[string]any, len(*t.Attributes))
-		for k, v := range *t.Attributes {
-			wire.CustomAttributes[k] = v
+// configureSettings overlays the managed fields s (may be nil) on base and
+// writes the result: the endpoint overwrites every field. A nil base is
+// read first.
+func (w *writer) configureSettings(ctx context.Context, id string, base *mgmt.TenantSettings, s *descope.TenantSettings) error {
+	cur := base
+	if cur == nil {
+		var err error
+		if cur, err = w.c.TenantSettings(ctx, id); err != nil {
+			return fmt.Errorf("read settings before update: %w", err)
 		}
 	}
-	if t.EnforceSSO != nil {
-		wire.EnforceSSO = *t.EnforceSSO
-	}
-	if t.Disabled != nil {
-		wire.Disabled = *t.Disabled
-	}
-}
-
-// configureSettings reads the tenant's settings, overlays the managed fields
-// and writes them back: the endpoint overwrites every field.
-func (w *writer) configureSettings(ctx context.Context, id string, s *descope.TenantSettings) error {
-	cur, err := w.c.TenantSettings(ctx, id)
-	if err != nil {
-		return fmt.Errorf("read settings before update: %w", err)
-	}
-	setIf(&cur.AuthType, s.AuthType)
-	setIf(&cur.SessionSettingsEnabled, s.SessionSettingsEnabled)
-	setIf(&cur.RefreshTokenExpiration, s.RefreshTokenExpiration)
-	setIf(&cur.RefreshTokenExpirationUnit, s.RefreshTokenExpirationUnit)
-	setIf(&cur.SessionTokenExpiration, s.SessionTokenExpiration)
-	setIf(&cur.SessionTokenExpirationUnit, s.SessionTokenExpirationUnit)
-	setIf(&cur.StepupTokenExpiration, s.StepupTokenExpiration)
-	setIf(&cur.StepupTokenExpirationUnit, s.StepupTokenExpirationUnit)
-	setIf(&cur.EnableInactivity, s.EnableInactivity)
-	setIf(&cur.InactivityTime, s.InactivityTime)
-	setIf(&cur.InactivityTimeUnit, s.InactivityTimeUnit)
-	setIf(&cur.JITDisabled, s.JITDisabled)
-	if s.Domains != nil {
-		cur.Domains = slices.Clone(*s.Domains)
+	if s != nil {
+		cur = mgmt.MergeSettings(cur, s)
 	}
 	if err := w.c.ConfigureTenantSettings(ctx, id, cur); err != nil {
 		return fmt.Errorf("settings: %w", err)
@@ -253,10 +323,12 @@ func (w *writer) configureSettings(ctx context.Context, id string, s *descope.Te
 	return nil
 }
 
-func setIf[T any](dst *T, src *T) {
-	if src != nil {
-		*dst = *src
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
 	}
+	return *p
 }
 
 func (w *writer) role(c *descope.Change) (func(context.Context) error, int, error) {
@@ -266,55 +338,28 @@ func (w *writer) role(c *descope.Change) (func(context.Context) error, int, erro
 	case descope.ActionDelete:
 		return func(ctx context.Context) error { return w.c.DeleteRole(ctx, before.Name, before.Tenant) }, 1, nil
 	case descope.ActionCreate:
-		return func(ctx context.Context) error { return w.c.CreateRole(ctx, roleWire(nil, after)) }, 1, nil
+		return func(ctx context.Context) error { return w.c.CreateRole(ctx, mgmt.RoleFromModel(after)) }, 1, nil
 	case descope.ActionReplace:
 		return func(ctx context.Context) error {
 			if err := w.c.DeleteRole(ctx, before.Name, before.Tenant); err != nil && !mgmt.IsNotFound(err) {
 				return fmt.Errorf("delete for replace: %w", err)
 			}
-			return w.c.CreateRole(ctx, roleWire(before, after))
+			return w.c.CreateRole(ctx, mgmt.MergeRole(mgmt.RoleFromModel(before), after))
 		}, 2, nil
 	}
 	// role/update overwrites every field: merge onto the live role.
 	return func(ctx context.Context) error {
-		return w.c.UpdateRole(ctx, before.Name, before.Tenant, roleWire(before, after))
+		return w.c.UpdateRole(ctx, before.Name, before.Tenant, mgmt.MergeRole(mgmt.RoleFromModel(before), after))
 	}, 1, nil
-}
-
-// roleWire is the role to send: base (the live role, may be nil) with the
-// fields r sets overlaid.
-func roleWire(base, r *descope.Role) *mgmt.Role {
-	out := &mgmt.Role{Name: r.Name, TenantID: r.Tenant}
-	for _, src := range []*descope.Role{base, r} {
-		if src == nil {
-			continue
-		}
-		if src.Description != nil {
-			out.Description = *src.Description
-		}
-		if src.Permissions != nil {
-			out.PermissionNames = slices.Clone(*src.Permissions)
-		}
-		if src.Default != nil {
-			out.Default = *src.Default
-		}
-		if src.Private != nil {
-			out.Private = *src.Private
-		}
-	}
-	return out
 }
 
 func (w *writer) permission(c *descope.Change) (func(context.Context) error, int, error) {
 	before, _ := c.Before.(*descope.Permission)
 	after, _ := c.After.(*descope.Permission)
 	wire := func() *mgmt.Permission {
-		p := &mgmt.Permission{Name: after.Name}
-		if before != nil && before.Description != nil {
-			p.Description = *before.Description
-		}
-		if after.Description != nil {
-			p.Description = *after.Description
+		p := mgmt.PermissionFromModel(after)
+		if after.Description == nil && before != nil {
+			p.Description = deref(before.Description)
 		}
 		return p
 	}

@@ -32,7 +32,7 @@ func benchmarkPlanLocal(b *testing.B, n int, settings bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	applied, err := Apply(ctx, target, setup.Plan, res.State, ApplyOptions{Parallel: 8})
+	applied, err := Apply(ctx, target, setup, ApplyOptions{Parallel: 8})
 	if err != nil || applied.Report.Err() != nil {
 		b.Fatalf("apply: %v %v", err, applied.Report.Err())
 	}

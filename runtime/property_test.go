@@ -69,11 +69,8 @@ func runPropertyCase(t *testing.T, seed uint64) {
 		}
 	})
 	before := emu.State()
-	if bug := knownBug(before, first.Plan); bug != "" {
-		t.Skipf("seed %d: known bug: %s", seed, bug)
-	}
 	emu.ResetRequests()
-	res, err := Apply(ctx, target, first.Plan, desired, ApplyOptions{})
+	res, err := Apply(ctx, target, first, ApplyOptions{})
 	if err != nil {
 		t.Fatalf("seed %d: apply: %v", seed, err)
 	}
@@ -111,10 +108,7 @@ func runPropertyCase(t *testing.T, seed uint64) {
 		}
 	}
 
-	known := checkUntouched(t, seed, cascade(before, first.Plan), after, first.Plan)
-	if len(known) > 0 && !t.Failed() {
-		t.Skipf("seed %d: every check passed but for known bugs:\n%s", seed, strings.Join(known, "\n"))
-	}
+	checkUntouched(t, seed, cascade(before, first.Plan), after, first.Plan)
 }
 
 // strandsSubTenants reports whether the plan deletes or replaces a tenant
@@ -126,66 +120,6 @@ func strandsSubTenants(p *descope.Plan) bool {
 		}
 	}
 	return false
-}
-
-// Known bugs this property test found, named in the skip messages of the
-// cases that run into them. Remove a bug's check with its fix.
-const (
-	// bugReplaceDropsOwnRoleDefault: when a tenant is replaced (delete, then
-	// create), its tenant roles go with the delete, but createTenant restores
-	// the replaced tenant's live default roles, which may name them: the
-	// default roles call fails with 400 "default role ... is not a role of
-	// the project or of tenant ...".
-	bugReplaceDropsOwnRoleDefault = "Apply: a tenant replace restores default roles naming the tenant's own tenant roles, which its delete removed"
-	// bugReplaceDropsTenantRoles: the API deletes a tenant's roles with the
-	// tenant, and Diff does not plan for it on a replace: a declared tenant
-	// role with an update fails with 404 (its update runs after the
-	// replace), an unchanged declared one is gone after apply (the next plan
-	// creates it), and an undeclared unowned one (listed as unmanaged) is
-	// deleted without being in the plan.
-	bugReplaceDropsTenantRoles = "Diff: a tenant replace deletes the tenant's roles, which the plan neither re-creates nor lists"
-	// bugReplaceResetsSettings: a tenant replace keeps the replaced tenant's
-	// name, domains, attributes, enforceSSO, disabled and default roles, but
-	// not its settings: those the config leaves unset return to the API's
-	// defaults (ReadOptionsFor does not even read them for a tenant that
-	// does not declare settings). Tolerated where it shows, so the other
-	// checks still run.
-	bugReplaceResetsSettings = "Apply: a tenant replace resets the settings the config leaves unset to the defaults"
-)
-
-// knownBug returns the known bug (above) that applying p to the live state
-// live runs into, among those that make the apply fail or the next plan
-// non-empty, or "".
-func knownBug(live *descope.State, p *descope.Plan) string {
-	removed := map[string]bool{}
-	for _, c := range p.Changes {
-		if c.Action == descope.ActionDelete || c.Action == descope.ActionReplace {
-			removed[descope.ChangeID(c.Kind, objectKey(c.Before))] = true
-		}
-	}
-	for _, c := range p.Changes {
-		if c.Kind != descope.KindTenant || c.Action != descope.ActionReplace {
-			continue
-		}
-		old := c.Before.(*descope.Tenant)
-		var roles []string
-		for _, r := range live.Roles {
-			if r.Tenant == old.ID {
-				roles = append(roles, r.Name)
-				if !removed[descope.ChangeID(descope.KindRole, r.Key())] {
-					return fmt.Sprintf("%s (%s replaced, role %q)", bugReplaceDropsTenantRoles, c.ID, r.Key())
-				}
-			}
-		}
-		if c.After.(*descope.Tenant).DefaultRoles == nil && old.DefaultRoles != nil {
-			for _, d := range *old.DefaultRoles {
-				if slices.Contains(roles, d) {
-					return fmt.Sprintf("%s (%s replaced, default role %q)", bugReplaceDropsOwnRoleDefault, c.ID, d)
-				}
-			}
-		}
-	}
-	return ""
 }
 
 // plannedIDs returns the IDs of the objects the plan writes: each change's
@@ -388,8 +322,7 @@ func liveObjects(s *descope.State) map[string]any {
 // checkUntouched checks that the live objects the plan does not change are
 // byte-identical before (with the cascades) and after apply, and that the
 // objects it updates or replaces keep every field the config leaves unset.
-// It returns the symptoms of known bugs it tolerated.
-func checkUntouched(t *testing.T, seed uint64, exp *expectation, after *descope.State, p *descope.Plan) (known []string) {
+func checkUntouched(t *testing.T, seed uint64, exp *expectation, after *descope.State, p *descope.Plan) {
 	t.Helper()
 	want, got := liveObjects(exp.state), liveObjects(after)
 	planned := plannedIDs(p)
@@ -424,18 +357,10 @@ func checkUntouched(t *testing.T, seed uint64, exp *expectation, after *descope.
 			continue // missing after apply: the second plan reports it
 		}
 		w, g := unmanaged(old, c.After), unmanaged(now, c.After)
-		if c.Kind == descope.KindTenant && c.Action == descope.ActionReplace {
-			wt, gt := w.(*descope.Tenant), g.(*descope.Tenant)
-			if ws, gs := canonical(&descope.Tenant{Settings: wt.Settings}), canonical(&descope.Tenant{Settings: gt.Settings}); ws != gs {
-				known = append(known, fmt.Sprintf("%s: %s: settings %s became %s", bugReplaceResetsSettings, c.ID, ws, gs))
-			}
-			wt.Settings, gt.Settings = nil, nil
-		}
 		if cw, cg := canonical(w), canonical(g); cw != cg {
 			t.Errorf("seed %d: %s %s changed fields the config leaves unset:\nbefore: %s\nafter:  %s", seed, c.Action, c.ID, cw, cg)
 		}
 	}
-	return known
 }
 
 // unmanaged returns a copy of the live object obj without the fields that

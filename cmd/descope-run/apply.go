@@ -185,7 +185,7 @@ func execute(cmd *cobra.Command, e *execution) error {
 		ProjectID: target.ProjectID, Script: e.subject, InputDigest: e.inputsDigest, GitCommit: meta.GitCommit,
 		BackupID: entry.ID,
 	}
-	result, applyErr := runChanges(cmd, f, target, p, e.planned.Desired, e.parallel)
+	result, applyErr := runChanges(cmd, f, target, e.planned, e.parallel)
 	if result != nil {
 		audit.Counts = map[string]int{
 			"done": len(result.Report.Done), "failed": len(result.Report.Failed), "not_started": len(result.Report.NotStarted),
@@ -214,10 +214,11 @@ func workspaceRoot(ws *runtime.Workspace) string {
 }
 
 // runChanges executes the plan with progress, then reports.
-func runChanges(cmd *cobra.Command, f *Factory, target *runtime.Target, p *descope.Plan, desired *descope.State, parallel int) (*runtime.ApplyResult, error) {
+func runChanges(cmd *cobra.Command, f *Factory, target *runtime.Target, planned *runtime.Planned, parallel int) (*runtime.ApplyResult, error) {
 	out := f.IO.Out
+	p := planned.Plan
 	progress := newProgress(f.IO.ErrOut, f.IO.ErrTTY, len(p.Changes), p)
-	result, err := runtime.Apply(cmd.Context(), target, p, desired, runtime.ApplyOptions{
+	result, err := runtime.Apply(cmd.Context(), target, planned, runtime.ApplyOptions{
 		Parallel: parallel, OnEvent: progress.event,
 	})
 	progress.finish()
