@@ -80,7 +80,7 @@ func (d *declarer) project(thread *starlark.Thread, b *starlark.Builtin, args st
 	if err := d.c.addProject(p); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
-	return newDeclared(descope.KindProject, p.ID, p, map[string]starlark.Value{
+	return fieldsOf(descope.KindProject, p.ID, map[string]starlark.Value{
 		"id": starlark.String(p.ID), "name": optString(p.Name), "tags": optList(p.Tags),
 	}), nil
 }
@@ -155,25 +155,36 @@ func (d *declarer) tenant(thread *starlark.Thread, b *starlark.Builtin, args sta
 	return tenantValue(t), nil
 }
 
+var tenantFields = []string{"attributes", "default_roles", "disabled", "domains", "enforce_sso", "id", "name", "parent", "settings"}
+
 func tenantValue(t *descope.Tenant) *Declared {
-	attrs := map[string]starlark.Value{
-		"id":            starlark.String(t.ID),
-		"name":          starlark.String(t.Name),
-		"domains":       optList(t.Domains),
-		"enforce_sso":   optBool(t.EnforceSSO),
-		"disabled":      optBool(t.Disabled),
-		"parent":        optString(t.Parent),
-		"default_roles": optList(t.DefaultRoles),
-		"attributes":    starlark.None,
-		"settings":      starlark.None,
-	}
-	if t.Attributes != nil {
-		attrs["attributes"] = FromGo(*t.Attributes)
-	}
-	if t.Settings != nil {
-		attrs["settings"] = FromGo(settingsMap(t.Settings))
-	}
-	return newDeclared(descope.KindTenant, t.ID, t, attrs)
+	return newDeclared(descope.KindTenant, t.ID, tenantFields, func(name string) starlark.Value {
+		switch name {
+		case "id":
+			return starlark.String(t.ID)
+		case "name":
+			return starlark.String(t.Name)
+		case "domains":
+			return optList(t.Domains)
+		case "enforce_sso":
+			return optBool(t.EnforceSSO)
+		case "disabled":
+			return optBool(t.Disabled)
+		case "parent":
+			return optString(t.Parent)
+		case "default_roles":
+			return optList(t.DefaultRoles)
+		case "attributes":
+			if t.Attributes != nil {
+				return FromGo(*t.Attributes)
+			}
+		case "settings":
+			if t.Settings != nil {
+				return FromGo(settingsMap(t.Settings))
+			}
+		}
+		return starlark.None
+	})
 }
 
 func optBoolArg(fn, param string, v starlark.Value) (*bool, error) {
@@ -397,7 +408,7 @@ func (d *declarer) flow(thread *starlark.Thread, b *starlark.Builtin, args starl
 	if err := d.c.addFlow(f); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
-	return newDeclared(descope.KindFlow, id, f, map[string]starlark.Value{
+	return fieldsOf(descope.KindFlow, id, map[string]starlark.Value{
 		"id": starlark.String(id), "src": starlark.String(path),
 	}), nil
 }
@@ -422,7 +433,7 @@ func (d *declarer) theme(thread *starlark.Thread, b *starlark.Builtin, args star
 	if err := d.c.addTheme(t); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
-	return newDeclared(descope.KindTheme, "theme", t, map[string]starlark.Value{"src": starlark.String(path)}), nil
+	return fieldsOf(descope.KindTheme, "theme", map[string]starlark.Value{"src": starlark.String(path)}), nil
 }
 
 // readDocument reads a JSON object document (a flow or theme export).
@@ -489,7 +500,7 @@ func (d *declarer) permission(thread *starlark.Thread, b *starlark.Builtin, args
 	if err := d.c.addPermission(p); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
-	return newDeclared(descope.KindPermission, name, p, map[string]starlark.Value{
+	return fieldsOf(descope.KindPermission, name, map[string]starlark.Value{
 		"name": starlark.String(name), "description": optString(p.Description),
 	}), nil
 }
@@ -556,7 +567,7 @@ func (d *declarer) role(thread *starlark.Thread, b *starlark.Builtin, args starl
 	if err := d.c.addRole(r); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
-	return newDeclared(descope.KindRole, r.Key(), r, map[string]starlark.Value{
+	return fieldsOf(descope.KindRole, r.Key(), map[string]starlark.Value{
 		"name": starlark.String(name), "description": optString(r.Description),
 		"permissions": optList(r.Permissions), "tenant": starlark.String(r.Tenant),
 		"default": optBool(r.Default), "private": optBool(r.Private),

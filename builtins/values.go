@@ -15,8 +15,10 @@ import (
 type Declared struct {
 	kind  descope.Kind
 	key   string
-	attrs map[string]starlark.Value
-	data  any
+	names []string
+	// attr computes a field on demand: most declared values are never read,
+	// and building every field up front is a fifth of a big config's time.
+	attr func(name string) starlark.Value
 }
 
 var (
@@ -24,15 +26,21 @@ var (
 	_ goValuer          = (*Declared)(nil)
 )
 
-func newDeclared(kind descope.Kind, key string, data any, attrs map[string]starlark.Value) *Declared {
-	for k, v := range attrs {
-		if v == nil {
-			attrs[k] = starlark.None
-		} else {
-			v.Freeze()
-		}
+// newDeclared returns the value of a declaration whose fields are names
+// (sorted), computed by attr.
+func newDeclared(kind descope.Kind, key string, names []string, attr func(string) starlark.Value) *Declared {
+	return &Declared{kind: kind, key: key, names: names, attr: attr}
+}
+
+// fieldsOf builds a Declared from fields computed up front, for the small
+// declarations.
+func fieldsOf(kind descope.Kind, key string, attrs map[string]starlark.Value) *Declared {
+	names := make([]string, 0, len(attrs))
+	for k := range attrs {
+		names = append(names, k)
 	}
-	return &Declared{kind: kind, key: key, attrs: attrs, data: data}
+	sort.Strings(names)
+	return newDeclared(kind, key, names, func(name string) starlark.Value { return attrs[name] })
 }
 
 func (d *Declared) String() string       { return fmt.Sprintf("%s(%q)", d.kind, d.key) }
@@ -44,23 +52,23 @@ func (d *Declared) Hash() (uint32, error) {
 }
 func (d *Declared) goValue() any { return d.key }
 
-// Attr returns the named field, or None for an optional field left unset.
+// Attr returns the named field, frozen, or None for an optional field left
+// unset.
 func (d *Declared) Attr(name string) (starlark.Value, error) {
-	if v, ok := d.attrs[name]; ok {
-		return v, nil
+	i := sort.SearchStrings(d.names, name)
+	if i == len(d.names) || d.names[i] != name {
+		return nil, nil // starlark reports "has no .x field or method"
 	}
-	return nil, nil // starlark reports "has no .x field or method"
+	v := d.attr(name)
+	if v == nil {
+		return starlark.None, nil
+	}
+	v.Freeze()
+	return v, nil
 }
 
 // AttrNames lists the readable fields.
-func (d *Declared) AttrNames() []string {
-	names := make([]string, 0, len(d.attrs))
-	for k := range d.attrs {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
+func (d *Declared) AttrNames() []string { return d.names }
 
 // idOf accepts either a string id or a declared value of the wanted kind.
 func idOf(fn, param string, kind descope.Kind, v starlark.Value) (string, error) {

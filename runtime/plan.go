@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 
 	"github.com/descope-run/descope-run/descope"
@@ -53,14 +54,15 @@ func ReadLive(ctx context.Context, t *Target, desired *descope.State) (*descope.
 	return live, fp, nil
 }
 
-// Fingerprint returns the hex sha256 of the canonical JSON of a live state.
+// Fingerprint returns the hex sha256 of the compact canonical JSON of a
+// live state (normalized in place, streamed into the hash).
 func Fingerprint(live *descope.State) (string, error) {
-	b, err := live.CanonicalJSON()
-	if err != nil {
+	live.Normalize()
+	h := sha256.New()
+	if err := json.NewEncoder(h).Encode(live); err != nil {
 		return "", fmt.Errorf("fingerprint live state: %w", err)
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // CheckProject refuses a desired state that pins another project than the

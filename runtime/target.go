@@ -139,6 +139,7 @@ func openLocal(ws *Workspace, opts TargetOptions, logger hclog.Logger) (*Target,
 		descopetest.WithProject(projectID, localKey),
 		descopetest.WithStateFile(path),
 		descopetest.WithRateLimit(0, 0), // the local project never throttles
+		descopetest.WithRequestLogLimit(1),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("local project %s: %w (delete the file to start afresh)", path, err)
@@ -147,7 +148,10 @@ func openLocal(ws *Workspace, opts TargetOptions, logger hclog.Logger) (*Target,
 	client, err := mgmt.New(mgmt.Config{
 		ProjectID: projectID, ManagementKey: localKey, BaseURL: baseURL,
 		HTTPClient: &http.Client{Transport: emu.Transport()},
-		Pacer:      opts.Pacer, Logger: logger.Named("api"), Version: opts.Version,
+		// The local project is served in-process and never throttles:
+		// pacing it would only slow big configs down.
+		Pacer:  mgmt.NewPacer(mgmt.Unlimited, 0),
+		Logger: logger.Named("api"), Version: opts.Version,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("local project: %w", err)

@@ -64,6 +64,7 @@ func runEmulator(ctx context.Context, opts *EmulatorOptions) error {
 		descopetest.WithProject(opts.ProjectID, opts.ManagementKey),
 		descopetest.WithLatency(opts.Latency),
 		descopetest.WithPenalty(opts.Penalty),
+		descopetest.WithRequestLogLimit(1000), // a long-running server keeps only the newest
 	}
 	if f.Globals.Rate != "" {
 		r, err := mgmt.ParseRate(f.Globals.Rate)
