@@ -71,15 +71,16 @@ func originOf(thread *starlark.Thread) descope.Origin {
 	return out
 }
 
-func duplicate(kind, key string, first descope.Origin) error {
-	return fmt.Errorf("%s %q is declared twice: first at %s, again here (each %s may be declared once)", kind, key, first.Pos(), kind)
+// duplicate reports a second declaration of what, e.g. `tenant "acme"`.
+func duplicate(kind, what string, first descope.Origin) error {
+	return fmt.Errorf("%s is declared twice: first at %s, again here (each %s may be declared once)", what, first.Pos(), kind)
 }
 
 func (c *Collector) addProject(p *descope.Project) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.project != nil {
-		return duplicate("project", "project", c.project.Origin)
+		return duplicate("project", "project()", c.project.Origin)
 	}
 	c.project = p
 	return nil
@@ -89,67 +90,44 @@ func (c *Collector) addTheme(t *descope.Theme) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.theme != nil {
-		return duplicate("theme", "theme", c.theme.Origin)
+		return duplicate("theme", "theme()", c.theme.Origin)
 	}
 	c.theme = t
 	return nil
 }
 
-func (c *Collector) addTenant(t *descope.Tenant) error {
+// declareKeyed records v under key in m, keeping declaration order, or
+// reports the first declaration of the same key.
+func declareKeyed[T any](c *Collector, kind string, m map[string]*T, order *[]string, key string, v *T, origin func(*T) descope.Origin) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if prev, ok := c.tenants[t.ID]; ok {
-		return duplicate("tenant", t.ID, prev.Origin)
+	if prev, ok := m[key]; ok {
+		return duplicate(kind, fmt.Sprintf("%s %q", kind, key), origin(prev))
 	}
-	c.tenants[t.ID] = t
-	c.order.tenants = append(c.order.tenants, t.ID)
+	m[key] = v
+	*order = append(*order, key)
 	return nil
+}
+
+func (c *Collector) addTenant(t *descope.Tenant) error {
+	return declareKeyed(c, "tenant", c.tenants, &c.order.tenants, t.ID, t, func(t *descope.Tenant) descope.Origin { return t.Origin })
 }
 
 func (c *Collector) addRole(r *descope.Role) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	k := r.Key()
-	if prev, ok := c.roles[k]; ok {
-		return duplicate("role", k, prev.Origin)
-	}
-	c.roles[k] = r
-	c.order.roles = append(c.order.roles, k)
-	return nil
+	return declareKeyed(c, "role", c.roles, &c.order.roles, r.Key(), r, func(r *descope.Role) descope.Origin { return r.Origin })
 }
 
 func (c *Collector) addPermission(p *descope.Permission) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if prev, ok := c.permissions[p.Name]; ok {
-		return duplicate("permission", p.Name, prev.Origin)
-	}
-	c.permissions[p.Name] = p
-	c.order.permissions = append(c.order.permissions, p.Name)
-	return nil
+	return declareKeyed(c, "permission", c.permissions, &c.order.permissions, p.Name, p, func(p *descope.Permission) descope.Origin { return p.Origin })
 }
 
 func (c *Collector) addFlow(f *descope.Flow) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if prev, ok := c.flows[f.ID]; ok {
-		return duplicate("flow", f.ID, prev.Origin)
-	}
-	c.flows[f.ID] = f
-	c.order.flows = append(c.order.flows, f.ID)
-	return nil
+	return declareKeyed(c, "flow", c.flows, &c.order.flows, f.ID, f, func(f *descope.Flow) descope.Origin { return f.Origin })
 }
 
 func (c *Collector) addOwn(o *descope.Ownership) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	k := string(o.Kind) + ":" + o.Match
-	if prev, ok := c.owns[k]; ok {
-		return duplicate("ownership claim", fmt.Sprintf("own(%q, match=%q)", o.Kind, o.Match), prev.Origin)
-	}
-	c.owns[k] = o
-	c.order.owns = append(c.order.owns, k)
-	return nil
+	return declareKeyed(c, "ownership claim", c.owns, &c.order.owns, k, o, func(o *descope.Ownership) descope.Origin { return o.Origin })
 }
 
 // State checks the cross-references between declarations and returns the

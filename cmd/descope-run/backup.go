@@ -110,6 +110,28 @@ func (o *BackupOptions) session() (*runtime.Workspace, *backup.DirStore, string,
 	return ws, store, id, nil
 }
 
+// opened is a session with one backup loaded.
+type opened struct {
+	ws        *runtime.Workspace
+	store     *backup.DirStore
+	projectID string
+	backup    *backup.Backup
+	entry     backup.Entry
+}
+
+// open opens the session and loads the backup ref names.
+func (o *BackupOptions) open(ref string) (*opened, error) {
+	ws, store, id, err := o.session()
+	if err != nil {
+		return nil, err
+	}
+	b, e, err := load(store, id, ref)
+	if err != nil {
+		return nil, err
+	}
+	return &opened{ws: ws, store: store, projectID: id, backup: b, entry: e}, nil
+}
+
 // load finds a backup by id, prefix, "latest" or "latest~N".
 func load(store *backup.DirStore, projectID, ref string) (*backup.Backup, backup.Entry, error) {
 	if rest, ok := strings.CutPrefix(ref, "latest"); ok {
@@ -265,15 +287,11 @@ func newCmdBackupShow(o *BackupOptions) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := o.f
-			_, store, id, err := o.session()
+			op, err := o.open(args[0])
 			if err != nil {
 				return err
 			}
-			b, e, err := load(store, id, args[0])
-			if err != nil {
-				return err
-			}
-			m := b.Metadata
+			m, e := op.backup.Metadata, op.entry
 			w := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintf(w, "Backup %s of project %s\n", e.ID, m.ProjectID)
 			fmt.Fprintf(w, "  created\t%s\n", m.CreatedAt.UTC().Format(time.RFC3339))
@@ -316,14 +334,11 @@ func newCmdBackupDiff(o *BackupOptions) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := o.f
 			ctx := cmd.Context()
-			ws, store, id, err := o.session()
+			op, err := o.open(args[0])
 			if err != nil {
 				return err
 			}
-			from, fromEntry, err := load(store, id, args[0])
-			if err != nil {
-				return err
-			}
+			ws, store, id, from, fromEntry := op.ws, op.store, op.projectID, op.backup, op.entry
 			other := "live"
 			if len(args) == 2 {
 				other = args[1]
@@ -390,19 +405,16 @@ preconfigured role and permissions are never deleted).`,
 			if err != nil {
 				return err
 			}
-			ws, store, id, err := o.session()
+			op, err := o.open(args[0])
 			if err != nil {
 				return err
 			}
-			b, entry, err := load(store, id, args[0])
+			ws, entry := op.ws, op.entry
+			target, err := f.openTargetID(ws, op.projectID)
 			if err != nil {
 				return err
 			}
-			target, err := f.openTargetID(ws, id)
-			if err != nil {
-				return err
-			}
-			desired := backup.RestoreState(b, kinds, prune)
+			desired := backup.RestoreState(op.backup, kinds, prune)
 			planned, err := runtime.MakePlan(cmd.Context(), target, desired)
 			if err != nil {
 				return err
