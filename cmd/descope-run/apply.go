@@ -198,7 +198,9 @@ func execute(cmd *cobra.Command, e *execution) error {
 	if err := runtime.AppendAudit(filepath.Join(stateDir(store), "audit.log"), audit); err != nil {
 		f.Logger().Warn("could not write the audit log", "err", err)
 	}
-	if removed, err := store.Prune(target.ProjectID, retention(e.ws)); err != nil {
+	if policy, err := retention(e.ws); err != nil {
+		f.Logger().Warn("not pruning old backups", "err", err)
+	} else if removed, err := store.Prune(target.ProjectID, policy); err != nil {
 		f.Logger().Warn("could not prune old backups", "err", err)
 	} else if len(removed) > 0 {
 		f.Logger().Info("pruned old backups", "count", len(removed))

@@ -469,7 +469,10 @@ the defaults (30 days, keep 5; backup.keep in descope-run.yaml).`,
 			if err != nil {
 				return err
 			}
-			p := retention(ws)
+			p, err := retention(ws)
+			if err != nil {
+				return err
+			}
 			if olderThan != "" {
 				if p.MaxAge, err = parseAge(olderThan); err != nil {
 					return fmt.Errorf("--older-than: %w", err)

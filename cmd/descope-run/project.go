@@ -78,14 +78,24 @@ func (f *Factory) backupStore(ws *runtime.Workspace, dir string, git bool) (*bac
 	return backup.NewDirStore(dir, backup.WithClock(f.Now), backup.WithGit(git), backup.WithLogger(f.Logger().Named("backup")))
 }
 
-// retention is the backup retention: 30 days, keeping the newest few (5, or
-// backup.keep in descope-run.yaml) whatever their age.
-func retention(ws *runtime.Workspace) backup.RetentionPolicy {
+// retention is the backup retention: 30 days (backup.max_age in
+// descope-run.yaml), keeping the newest 5 (backup.keep) whatever their age.
+func retention(ws *runtime.Workspace) (backup.RetentionPolicy, error) {
 	p := backup.DefaultRetention
-	if ws != nil && ws.Config.Backup.Keep > 0 {
+	if ws == nil {
+		return p, nil
+	}
+	if ws.Config.Backup.Keep > 0 {
 		p.KeepLast = ws.Config.Backup.Keep
 	}
-	return p
+	if s := ws.Config.Backup.MaxAge; s != "" {
+		age, err := parseAge(s)
+		if err != nil {
+			return p, fmt.Errorf("backup.max_age in %s: %w", runtime.ConfigFile, err)
+		}
+		p.MaxAge = age
+	}
+	return p, nil
 }
 
 // stateDir is where locks and the audit log live: beside the backup folder.
