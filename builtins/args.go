@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"go.starlark.net/starlark"
@@ -89,8 +90,10 @@ func checkID(fn, what, id string) error {
 	switch {
 	case id == "":
 		return fmt.Errorf("%s: %s must not be empty", fn, what)
-	case strings.ContainsAny(id, " \t\r\n/"):
+	case strings.ContainsFunc(id, func(r rune) bool { return r == '/' || unicode.IsSpace(r) }):
 		return fmt.Errorf("%s: %s %q must not contain spaces or '/'", fn, what, id)
+	case strings.ContainsFunc(id, func(r rune) bool { return !unicode.IsPrint(r) }):
+		return fmt.Errorf("%s: %s %q must be printable", fn, what, id)
 	case utf8.RuneCountInString(id) > 100:
 		return fmt.Errorf("%s: %s %q is longer than 100 characters", fn, what, id)
 	}

@@ -3,6 +3,7 @@ package builtins
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -24,7 +25,10 @@ type Collector struct {
 	permissions map[string]*descope.Permission
 	flows       map[string]*descope.Flow
 	owns        map[string]*descope.Ownership
-	order       struct {
+	// seq numbers the declarations in the order they were made, so that
+	// problems found later are reported in that order.
+	seq   map[any]int
+	order struct {
 		tenants, roles, permissions, flows []string
 		owns                               []string
 	}
@@ -38,6 +42,7 @@ func NewCollector() *Collector {
 		permissions: make(map[string]*descope.Permission),
 		flows:       make(map[string]*descope.Flow),
 		owns:        make(map[string]*descope.Ownership),
+		seq:         make(map[any]int),
 	}
 }
 
@@ -106,6 +111,7 @@ func declareKeyed[T any](c *Collector, kind string, m map[string]*T, order *[]st
 	}
 	m[key] = v
 	*order = append(*order, key)
+	c.seq[v] = len(c.seq)
 	return nil
 }
 
@@ -127,7 +133,15 @@ func (c *Collector) addFlow(f *descope.Flow) error {
 
 func (c *Collector) addOwn(o *descope.Ownership) error {
 	k := string(o.Kind) + ":" + o.Match
-	return declareKeyed(c, "ownership claim", c.owns, &c.order.owns, k, o, func(o *descope.Ownership) descope.Origin { return o.Origin })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.owns[k]; ok {
+		return duplicate("ownership claim", fmt.Sprintf("own(%q, match=%q)", o.Kind, o.Match), prev.Origin)
+	}
+	c.owns[k] = o
+	c.order.owns = append(c.order.owns, k)
+	c.seq[o] = len(c.seq)
+	return nil
 }
 
 // State checks the cross-references between declarations and returns the
@@ -158,15 +172,21 @@ func (c *Collector) State() (*descope.State, error) {
 }
 
 func (c *Collector) checkReferences(s *descope.State) []error {
-	var errs []error
+	type found struct {
+		seq int
+		err error
+	}
+	var problems []found
+	var decl any // the declaration being checked
 	fail := func(o descope.Origin, format string, args ...any) {
-		errs = append(errs, &DeclError{Origin: o, Msg: fmt.Sprintf(format, args...)})
+		problems = append(problems, found{c.seq[decl], &DeclError{Origin: o, Msg: fmt.Sprintf(format, args...)}})
 	}
 	for _, t := range s.Tenants {
+		decl = t
 		if t.Parent != nil && *t.Parent != "" {
 			if _, ok := c.tenants[*t.Parent]; !ok {
 				fail(t.Origin, "tenant %q: parent %q is not declared in this configuration (declare it with tenant(id=%q, ...) or drop parent)%s",
-					t.ID, *t.Parent, *t.Parent, didYouMean(*t.Parent, c.order.tenants))
+					t.ID, *t.Parent, *t.Parent, didYouMean(*t.Parent, without(c.order.tenants, t.ID)))
 			} else if cycle := c.parentCycle(t); cycle != nil {
 				fail(t.Origin, "tenant %q: parent chain forms a cycle: %s", t.ID, strings.Join(cycle, " -> "))
 			}
@@ -181,6 +201,7 @@ func (c *Collector) checkReferences(s *descope.State) []error {
 		}
 	}
 	for _, r := range s.Roles {
+		decl = r
 		if r.Tenant != "" {
 			if _, ok := c.tenants[r.Tenant]; !ok {
 				fail(r.Origin, "role %q: tenant %q is not declared in this configuration%s", r.Name, r.Tenant, didYouMean(r.Tenant, c.order.tenants))
@@ -196,7 +217,17 @@ func (c *Collector) checkReferences(s *descope.State) []error {
 			}
 		}
 	}
+	slices.SortStableFunc(problems, func(a, b found) int { return a.seq - b.seq })
+	errs := make([]error, len(problems))
+	for i, p := range problems {
+		errs[i] = p.err
+	}
 	return errs
+}
+
+// without returns list without s.
+func without(list []string, s string) []string {
+	return slices.DeleteFunc(slices.Clone(list), func(x string) bool { return x == s })
 }
 
 // parentCycle returns the chain of ids if following parents from t comes back to t.

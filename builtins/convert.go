@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"regexp"
 	"sort"
 
 	"go.starlark.net/starlark"
@@ -148,20 +149,53 @@ func stringList(fn, param string, v starlark.Value) ([]string, error) {
 }
 
 // yamlToStarlark converts a decoded YAML node into Starlark values, keeping
-// the key order of mappings as written.
+// the key order of mappings as written. It refuses what yaml.v3 refuses when
+// it decodes into Go values: a key written twice, an anchor that contains
+// itself, and excessive aliasing (a "billion laughs" document). Merge keys
+// ("<<: *base") are applied, explicit keys winning.
 func yamlToStarlark(n *yaml.Node) (starlark.Value, error) {
+	c := &yamlConverter{expanding: map[*yaml.Node]bool{}}
+	return c.convert(n)
+}
+
+// maxAliasExpansion bounds the values that alias expansion may produce in
+// one document.
+const maxAliasExpansion = 100_000
+
+type yamlConverter struct {
+	expanding map[*yaml.Node]bool // anchors being expanded, to catch self-reference
+	aliased   int                 // values produced through aliases so far
+	inAlias   int                 // depth of alias expansion
+}
+
+var bigIntPlain = regexp.MustCompile(`^[-+]?[0-9]+$`)
+
+func (c *yamlConverter) convert(n *yaml.Node) (starlark.Value, error) {
+	if c.inAlias > 0 {
+		if c.aliased++; c.aliased > maxAliasExpansion {
+			return nil, fmt.Errorf("line %d: document contains excessive aliasing", n.Line)
+		}
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return starlark.None, nil
 		}
-		return yamlToStarlark(n.Content[0])
+		return c.convert(n.Content[0])
 	case yaml.AliasNode:
-		return yamlToStarlark(n.Alias)
+		if c.expanding[n.Alias] {
+			return nil, fmt.Errorf("line %d: anchor %q value contains itself", n.Line, n.Value)
+		}
+		c.expanding[n.Alias] = true
+		c.inAlias++
+		v, err := c.convert(n.Alias)
+		c.inAlias--
+		delete(c.expanding, n.Alias)
+		return v, err
 	case yaml.SequenceNode:
 		out := make([]starlark.Value, len(n.Content))
-		for i, c := range n.Content {
-			v, err := yamlToStarlark(c)
+		for i, item := range n.Content {
+			v, err := c.convert(item)
 			if err != nil {
 				return nil, err
 			}
@@ -169,49 +203,104 @@ func yamlToStarlark(n *yaml.Node) (starlark.Value, error) {
 		}
 		return starlark.NewList(out), nil
 	case yaml.MappingNode:
-		d := starlark.NewDict(len(n.Content) / 2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, err := yamlToStarlark(n.Content[i])
-			if err != nil {
-				return nil, err
-			}
-			v, err := yamlToStarlark(n.Content[i+1])
-			if err != nil {
-				return nil, err
-			}
-			if err := d.SetKey(k, v); err != nil {
-				return nil, fmt.Errorf("line %d: %w", n.Content[i].Line, err)
-			}
-		}
-		return d, nil
+		return c.mapping(n)
 	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!null":
-			return starlark.None, nil
-		case "!!bool":
-			var b bool
-			if err := n.Decode(&b); err != nil {
-				return nil, err
-			}
-			return starlark.Bool(b), nil
-		case "!!int":
-			var i big.Int
-			if _, ok := i.SetString(n.Value, 0); ok {
-				return starlark.MakeBigInt(&i), nil
-			}
-			var x int64
-			if err := n.Decode(&x); err != nil {
-				return nil, err
-			}
-			return starlark.MakeInt64(x), nil
-		case "!!float":
-			var f float64
-			if err := n.Decode(&f); err != nil {
-				return nil, err
-			}
-			return starlark.Float(f), nil
-		}
-		return starlark.String(n.Value), nil
+		return yamlScalar(n)
 	}
 	return nil, fmt.Errorf("line %d: unsupported YAML node", n.Line)
+}
+
+func (c *yamlConverter) mapping(n *yaml.Node) (starlark.Value, error) {
+	d := starlark.NewDict(len(n.Content) / 2)
+	lines := make(map[string]int, len(n.Content)/2) // explicit keys -> line
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn, vn := n.Content[i], n.Content[i+1]
+		if kn.Kind == yaml.ScalarNode && kn.ShortTag() == "!!merge" {
+			// Merged keys take the merge key's place and never replace a
+			// key the mapping or an earlier merge already has; explicit
+			// keys after it replace their values.
+			if err := c.merge(d, vn); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		k, err := c.convert(kn)
+		if err != nil {
+			return nil, err
+		}
+		v, err := c.convert(vn)
+		if err != nil {
+			return nil, err
+		}
+		if first, dup := lines[k.String()]; dup {
+			return nil, fmt.Errorf("line %d: mapping key %s already defined at line %d", kn.Line, k, first)
+		}
+		lines[k.String()] = kn.Line
+		if err := d.SetKey(k, v); err != nil {
+			return nil, fmt.Errorf("line %d: %w", kn.Line, err)
+		}
+	}
+	return d, nil
+}
+
+// merge applies a merge key's value, a mapping or a list of mappings.
+func (c *yamlConverter) merge(d *starlark.Dict, m *yaml.Node) error {
+	sources := []*yaml.Node{m}
+	if m.Kind == yaml.SequenceNode {
+		sources = m.Content
+	}
+	for _, src := range sources {
+		v, err := c.convert(src)
+		if err != nil {
+			return err
+		}
+		md, ok := v.(*starlark.Dict)
+		if !ok {
+			return fmt.Errorf("line %d: a merge key (<<) needs a mapping or a list of mappings", m.Line)
+		}
+		for _, item := range md.Items() {
+			if _, found, _ := d.Get(item[0]); !found {
+				_ = d.SetKey(item[0], item[1])
+			}
+		}
+	}
+	return nil
+}
+
+// yamlScalar converts a scalar by its resolved tag. An integer too big for
+// 64 bits, which yaml.v3 resolves as a float, stays an exact integer.
+func yamlScalar(n *yaml.Node) (starlark.Value, error) {
+	switch n.ShortTag() {
+	case "!!null":
+		return starlark.None, nil
+	case "!!bool":
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			return nil, err
+		}
+		return starlark.Bool(b), nil
+	case "!!int":
+		var i big.Int
+		if _, ok := i.SetString(n.Value, 0); ok {
+			return starlark.MakeBigInt(&i), nil
+		}
+		var x int64
+		if err := n.Decode(&x); err != nil {
+			return nil, err
+		}
+		return starlark.MakeInt64(x), nil
+	case "!!float":
+		if n.Style == 0 && bigIntPlain.MatchString(n.Value) {
+			var i big.Int
+			if _, ok := i.SetString(n.Value, 10); ok {
+				return starlark.MakeBigInt(&i), nil
+			}
+		}
+		var f float64
+		if err := n.Decode(&f); err != nil {
+			return nil, err
+		}
+		return starlark.Float(f), nil
+	}
+	return starlark.String(n.Value), nil
 }

@@ -237,11 +237,9 @@ func TestYAMLToStarlark(t *testing.T) {
 		{name: "tagged big int", in: "!!int 123456789012345678901234567890", want: `123456789012345678901234567890`},
 		{
 			name: "big int", in: "123456789012345678901234567890", want: `123456789012345678901234567890`,
-			bug: "bug: an integer beyond 64 bits decodes as a float (1.2345678901234568e+29): yaml.v3 tags it !!float, so the big.Int branch of yamlToStarlark is never reached",
 		},
 		{
 			name: "int below int64", in: "-9223372036854775809", want: `-9223372036854775809`,
-			bug: "bug: -9223372036854775809 decodes as the float -9.223372036854776e+18 (yaml.v3 tags it !!float)",
 		},
 		{name: "floats", in: "[1.5, -0.25, 1e3, 2.0, .5]", want: `[1.5, -0.25, 1000.0, 2.0, 0.5]`},
 		{name: "special floats", in: "[.inf, -.Inf, .nan, .NaN]", want: `[+inf, -inf, nan, nan]`},
@@ -255,7 +253,6 @@ func TestYAMLToStarlark(t *testing.T) {
 		{name: "alias as a key", in: "k: &k name\n*k : v\n", want: `{"k": "name", "name": "v"}`},
 		{
 			name: "merge key", in: "base: &b {x: 1, y: 1}\nd:\n  <<: *b\n  y: 2\n", want: `{"base": {"x": 1, "y": 1}, "d": {"x": 1, "y": 2}}`,
-			bug: `bug: the YAML merge key is not applied: "<<: *b" gives a key "<<" holding the aliased mapping ({"<<": {"x": 1, "y": 1}, "y": 2}), where yaml.v3 merges it`,
 		},
 		{name: "non-string keys", in: "1: a\n2.5: b\nnull: c\ntrue: d\n", want: `{1: "a", 2.5: "b", None: "c", True: "d"}`},
 		{name: "top-level scalar", in: "hello", want: `"hello"`},
@@ -310,15 +307,12 @@ func TestYAMLToStarlarkErrors(t *testing.T) {
 		{name: "mapping key", in: "? {a: 1}\n: y\n", want: "line 1: unhashable type: dict"},
 		{
 			name: "duplicate key", in: "a: 1\nb: 2\na: 3\n", want: `mapping key "a" already defined at line 1`,
-			bug: `bug: a key written twice is accepted and the last value wins ({"a": 3, "b": 2}); yaml.v3 refuses it ("mapping key \"a\" already defined at line 1"), and a config should not silently drop data`,
 		},
 		{
 			name: "self-referencing anchor", in: "a: &a [*a]\n", want: "contains itself",
-			bug: "bug: an anchor whose value contains its own alias (\"a: &a [*a]\") makes yamlToStarlark recurse forever: a fatal, unrecoverable Go stack overflow that kills the process (yaml.v3 reports \"anchor 'a' value contains itself\")",
 		},
 		{
 			name: "alias bomb", in: aliasBomb(9), want: "excessive aliasing",
-			bug: "bug: aliases are expanded without limit: a 570-byte document of 9 nested anchors of 10 aliases each expands to 10^10 values (7 levels, 393 bytes, already take 3.7s), beyond the step limit and the deadline; yaml.v3 refuses it (\"document contains excessive aliasing\")",
 		},
 	}
 	for _, tt := range tests {

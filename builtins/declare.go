@@ -81,7 +81,7 @@ func (d *declarer) project(thread *starlark.Thread, b *starlark.Builtin, args st
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
 	return fieldsOf(descope.KindProject, p.ID, map[string]starlark.Value{
-		"id": starlark.String(p.ID), "name": optString(p.Name), "tags": optList(p.Tags),
+		"id": optString(nonEmpty(p.ID)), "name": optString(p.Name), "tags": optList(p.Tags),
 	}), nil
 }
 
@@ -185,6 +185,14 @@ func tenantValue(t *descope.Tenant) *Declared {
 		}
 		return starlark.None
 	})
+}
+
+// nonEmpty returns &s, or nil for "" (an id that is not set).
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func optBoolArg(fn, param string, v starlark.Value) (*bool, error) {
@@ -569,7 +577,7 @@ func (d *declarer) role(thread *starlark.Thread, b *starlark.Builtin, args starl
 	}
 	return fieldsOf(descope.KindRole, r.Key(), map[string]starlark.Value{
 		"name": starlark.String(name), "description": optString(r.Description),
-		"permissions": optList(r.Permissions), "tenant": starlark.String(r.Tenant),
+		"permissions": optList(r.Permissions), "tenant": optString(nonEmpty(r.Tenant)),
 		"default": optBool(r.Default), "private": optBool(r.Private),
 	}), nil
 }
