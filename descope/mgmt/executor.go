@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -68,6 +69,10 @@ type Report struct {
 	NotStarted []string
 	// Interrupted is ctx's error when the run stopped because ctx ended.
 	Interrupted error
+	// Cycles are the dependency cycles that made the items invalid: the IDs
+	// of the items in each, every item waiting for the next and the last
+	// the first again.
+	Cycles [][]string
 }
 
 // Err returns the failures and the interruption joined, or nil when every
@@ -79,6 +84,9 @@ func (r Report) Err() error {
 	}
 	if r.Interrupted != nil {
 		errs = append(errs, fmt.Errorf("interrupted with %d not started: %w", len(r.NotStarted), r.Interrupted))
+	}
+	for _, c := range r.Cycles {
+		errs = append(errs, fmt.Errorf("dependency cycle (each item waits for the next): %s", strings.Join(c, " -> ")))
 	}
 	return errors.Join(errs...)
 }
@@ -187,6 +195,8 @@ type run struct {
 
 	eventMu  sync.Mutex
 	finished int // items reported done or failed, under eventMu
+
+	cycles [][]string // what made the items invalid, if cycles did
 }
 
 // newRun indexes items and checks them, reporting whether they are invalid.
@@ -254,6 +264,7 @@ func newRun(e *Executor, items []Item) (*run, bool) {
 				fail(i, errors.New("invalid item: in or behind a dependency cycle"))
 			}
 		}
+		r.cycles = cycles(items, index, unmet)
 	}
 	for i := range items {
 		if r.unmet[i] == 0 && !bad {
@@ -262,6 +273,45 @@ func newRun(e *Executor, items []Item) (*run, bool) {
 	}
 	heap.Init(&r.ready)
 	return r, bad
+}
+
+// cycles returns the dependency cycles among the items that Kahn's
+// algorithm could not order (unmet > 0), each as item IDs in which every
+// item waits for the next and the last is the first again. Every such item
+// is in a cycle or waits for one: following, from each, its first unordered
+// dependency reaches a cycle, and each cycle is reported once.
+func cycles(items []Item, index map[string]int, unmet []int) [][]string {
+	var out [][]string
+	reached := make([]bool, len(items))
+	for start := range items {
+		if unmet[start] == 0 || reached[start] {
+			continue
+		}
+		onPath := map[int]int{}
+		var path []int
+		for i := start; !reached[i]; {
+			if at, ok := onPath[i]; ok {
+				var ids []string
+				for _, j := range path[at:] {
+					ids = append(ids, items[j].ID)
+				}
+				out = append(out, append(ids, items[i].ID))
+				break
+			}
+			onPath[i] = len(path)
+			path = append(path, i)
+			for _, d := range items[i].Deps {
+				if j, ok := index[d]; ok && unmet[j] > 0 {
+					i = j
+					break
+				}
+			}
+		}
+		for _, j := range path {
+			reached[j] = true
+		}
+	}
+	return out
 }
 
 // next returns the next item to start, in input order among the ready ones,
@@ -359,7 +409,7 @@ func (r *run) emit(ev Event) {
 func (r *run) report(ctx context.Context) Report {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var rep Report
+	rep := Report{Cycles: r.cycles}
 	for i, it := range r.items {
 		switch r.state[i] {
 		case stateDone:
