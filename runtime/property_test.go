@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -227,13 +228,25 @@ type expectation struct {
 }
 
 // cascade returns the live state s with what the API does on its own when
-// the plan's deletes run, in plan order: a deleted permission leaves every
-// role that grants it, a deleted role leaves the default roles of the
-// tenants it applies to, and a deleted tenant takes its tenant roles with
-// it. The plan does not list these effects as changes.
+// the plan's deletes run: a deleted permission leaves every role that grants
+// it, a deleted role leaves the default roles that refer to it, and a
+// deleted tenant takes its tenant roles with it. The plan does not list
+// these effects as changes.
 func cascade(s *descope.State, p *descope.Plan) *expectation {
 	out := cloneState(s)
 	removed := map[string]any{}
+	// A default role refers to the role its name meant when it was set:
+	// the project role of that name if there is one, else the tenant's own
+	// (see descopetest's store.defaultRole).
+	refersTo := map[string]map[string]string{} // tenant id -> default role name -> role key
+	for _, t := range out.Tenants {
+		refersTo[t.ID] = map[string]string{}
+		for _, name := range deref(t.DefaultRoles) {
+			if r := cmp.Or(out.Role("", name), out.Role(t.ID, name)); r != nil {
+				refersTo[t.ID][name] = r.Key()
+			}
+		}
+	}
 	dropRole := func(name, tenant string) {
 		i := slices.IndexFunc(out.Roles, func(r *descope.Role) bool { return r.Name == name && r.Tenant == tenant })
 		if i < 0 {
@@ -243,11 +256,8 @@ func cascade(s *descope.State, p *descope.Plan) *expectation {
 		removed[descope.ChangeID(descope.KindRole, r.Key())] = r
 		out.Roles = slices.Delete(out.Roles, i, i+1)
 		for _, t := range out.Tenants {
-			if tenant != "" && t.ID != tenant || tenant == "" && out.Role(t.ID, name) != nil {
-				continue
-			}
 			if t.DefaultRoles != nil {
-				*t.DefaultRoles = slices.DeleteFunc(*t.DefaultRoles, func(n string) bool { return n == name })
+				*t.DefaultRoles = slices.DeleteFunc(*t.DefaultRoles, func(n string) bool { return refersTo[t.ID][n] == r.Key() })
 			}
 		}
 	}
@@ -271,7 +281,7 @@ func cascade(s *descope.State, p *descope.Plan) *expectation {
 			dropRole(before.Name, before.Tenant)
 		case *descope.Tenant:
 			if c.Action == descope.ActionReplace {
-				break // its roles: see bugReplaceDropsTenantRoles
+				break // the plan deletes its roles explicitly, or creates them again
 			}
 			for _, r := range slices.Clone(out.Roles) {
 				if r.Tenant == before.ID {

@@ -124,28 +124,18 @@ func (st *store) updateRole(req roleRequest) (*role, error) {
 	if err := st.checkPermissions(req.PermissionNames); err != nil {
 		return nil, err
 	}
-	if req.NewName != r.Name {
-		st.renameDefaultRole(r, req.NewName)
-	}
 	r.Name, r.Description, r.PermissionNames = req.NewName, req.Description, nonNil(req.PermissionNames)
 	r.Default, r.Private = req.Default, req.Private
 	return r, nil
 }
 
+// deleteRole deletes a role, and takes it out of the default roles that
+// refer to it (see defaultRole).
 func (st *store) deleteRole(r *role) {
-	st.renameDefaultRole(r, "")
-	delete(st.Roles, r.ID)
-}
-
-// renameDefaultRole follows a role's rename (or, with newName "", its
-// deletion) in the default roles of the tenants it applies to.
-func (st *store) renameDefaultRole(r *role, newName string) {
 	for _, t := range st.Tenants {
-		if r.TenantID != "" && t.ID != r.TenantID || r.TenantID == "" && st.role(t.ID, r.Name) != nil {
-			continue
-		}
-		t.DefaultRoles = renameIn(t.DefaultRoles, r.Name, newName)
+		t.DefaultRoleIDs = slices.DeleteFunc(t.DefaultRoleIDs, func(id string) bool { return id == r.ID })
 	}
+	delete(st.Roles, r.ID)
 }
 
 // renameIn replaces name by newName in list, or with newName "" removes it.

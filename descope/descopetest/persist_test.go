@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -113,4 +114,35 @@ func TestPersistFailureIs500(t *testing.T) {
 	}
 	wantError(t, c.do(http.MethodPost, "/v1/mgmt/tenant/create", map[string]any{"name": "A"}), http.StatusInternalServerError, "E010500", "state file")
 	c.get("/v1/mgmt/tenant/all") // reads do not persist
+}
+
+// A format 1 state file held default roles by name: reading it resolves
+// them as a set of default roles does, and the next write is format 2.
+func TestStateFileFormat1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "local.json")
+	v1 := `{"formatVersion": 1, "projectId": "P2old", "name": "Old",
+	  "tenants": {"T2a": {"seq": 1, "id": "T2a", "name": "A", "defaultRoles": ["Editor", "Local", "gone"]}},
+	  "roles": {
+	    "ROLe": {"seq": 2, "id": "ROLe", "name": "Editor"},
+	    "ROLt": {"seq": 3, "id": "ROLt", "name": "Editor", "tenantId": "T2a"},
+	    "ROLl": {"seq": 4, "id": "ROLl", "name": "Local", "tenantId": "T2a"}}}`
+	if err := os.WriteFile(path, []byte(v1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Open(WithStateFile(path), WithRateLimit(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := *e.State().Tenant("T2a").DefaultRoles; !slices.Equal(got, []string{"Editor", "Local"}) {
+		t.Errorf("default roles read from format 1 = %v, want [Editor Local]", got)
+	}
+	c := &tclient{t: t, e: e, http: &http.Client{Transport: e.Transport()}, base: "http://emulator.test"}
+	c.post("/v1/mgmt/role/delete", map[string]any{"name": "Editor", "tenantId": "T2a"})
+	if got := *e.State().Tenant("T2a").DefaultRoles; !slices.Equal(got, []string{"Editor", "Local"}) {
+		t.Errorf("default roles after deleting the tenant's Editor = %v: the name meant the project role", got)
+	}
+	raw, _ := os.ReadFile(path)
+	if !bytes.Contains(raw, []byte(`"formatVersion": 2`)) || bytes.Contains(raw, []byte(`"defaultRoles"`)) {
+		t.Errorf("state file after a write is not format 2:\n%s", raw)
+	}
 }

@@ -68,10 +68,11 @@ func (e *Emulator) seedInto(st *store, s *descope.State) error {
 		if t.DefaultRoles == nil {
 			continue
 		}
-		if err := st.checkDefaultRoles(t.ID, *t.DefaultRoles); err != nil {
+		ids, err := st.resolveDefaultRoles(t.ID, *t.DefaultRoles)
+		if err != nil {
 			return fmt.Errorf("tenant %q: %w", t.ID, err)
 		}
-		st.Tenants[t.ID].DefaultRoles = slices.Clone(*t.DefaultRoles)
+		st.Tenants[t.ID].DefaultRoleIDs = ids
 	}
 	for _, f := range s.Flows {
 		if err := seedFlow(st, f, now, e.ids); err != nil {
@@ -268,7 +269,7 @@ func (e *Emulator) State() *descope.State {
 		})
 	}
 	for _, t := range st.Tenants {
-		s.Tenants = append(s.Tenants, tenantState(t))
+		s.Tenants = append(s.Tenants, tenantState(t, st.defaultRoleNames(t)))
 	}
 	for _, id := range slices.Sorted(maps.Keys(st.Flows)) {
 		f := st.Flows[id]
@@ -278,7 +279,9 @@ func (e *Emulator) State() *descope.State {
 	return s
 }
 
-func tenantState(t *tenant) *descope.Tenant {
+// tenantState returns t as descope-run reads it; defaultRoles are the names
+// of its default roles.
+func tenantState(t *tenant, defaultRoles []string) *descope.Tenant {
 	set := t.Settings
 	return &descope.Tenant{
 		ID:           t.ID,
@@ -288,7 +291,7 @@ func tenantState(t *tenant) *descope.Tenant {
 		EnforceSSO:   descope.Ptr(t.EnforceSSO),
 		Disabled:     descope.Ptr(t.Disabled),
 		Parent:       descope.Ptr(t.Parent),
-		DefaultRoles: descope.Ptr(slices.Clone(t.DefaultRoles)),
+		DefaultRoles: descope.Ptr(defaultRoles),
 		Settings: &descope.TenantSettings{
 			Domains:                    descope.Ptr(slices.Clone(set.Domains)),
 			AuthType:                   descope.Ptr(set.AuthType),

@@ -11,8 +11,11 @@ import (
 	"time"
 )
 
-// storeFormat is the version of the state file's format.
-const storeFormat = 1
+// storeFormat is the version of the state file's format. Format 1 held a
+// tenant's default roles by name (defaultRoles); format 2 holds the ids of
+// the roles they refer to (defaultRoleIds), and a format 1 file is upgraded
+// when it is read.
+const storeFormat = 2
 
 // store is the project's contents. It is also the state file's format, so
 // every field is exported to encoding/json. It is guarded by Emulator.mu.
@@ -44,8 +47,13 @@ type tenant struct {
 	Disabled                bool           `json:"disabled"`
 	Parent                  string         `json:"parent"`
 	RoleInheritance         string         `json:"roleInheritance"`
-	DefaultRoles            []string       `json:"defaultRoles"`
-	Settings                tenantSettings `json:"settings"`
+	// DefaultRoleIDs are the ids of the roles a new member of the tenant
+	// gets (see store.defaultRole).
+	DefaultRoleIDs []string       `json:"defaultRoleIds"`
+	Settings       tenantSettings `json:"settings"`
+	// V1DefaultRoles are the default roles by name, as a format 1 state
+	// file holds them; repair turns them into DefaultRoleIDs.
+	V1DefaultRoles []string `json:"defaultRoles,omitempty"`
 }
 
 // tenantSettings are the fields of GET/POST /v1/mgmt/tenant/settings other
@@ -304,8 +312,9 @@ func nonNilMap(m map[string]any) map[string]any {
 	return m
 }
 
-// repair makes a store read from a file usable: indexes rebuilt and nil
-// lists and maps replaced, so that they encode as [] and {}.
+// repair makes a store read from a file usable: indexes rebuilt, nil lists
+// and maps replaced, so that they encode as [] and {}, and a format 1 store
+// upgraded to the current format.
 func (st *store) repair() {
 	st.Tags = nonNil(st.Tags)
 	if st.Tenants == nil {
@@ -328,7 +337,15 @@ func (st *store) repair() {
 		t.CustomAttributes = nonNilMap(t.CustomAttributes)
 		t.EnforceSSOExclusions = nonNil(t.EnforceSSOExclusions)
 		t.FederatedAppIDs = nonNil(t.FederatedAppIDs)
-		t.DefaultRoles = nonNil(t.DefaultRoles)
+		if st.Format == 1 {
+			for _, name := range t.V1DefaultRoles {
+				if r := st.defaultRole(id, name); r != nil {
+					t.DefaultRoleIDs = append(t.DefaultRoleIDs, r.ID)
+				}
+			}
+			t.V1DefaultRoles = nil
+		}
+		t.DefaultRoleIDs = nonNil(t.DefaultRoleIDs)
 		t.Settings.Domains = nonNil(t.Settings.Domains)
 		t.Settings.SSOSetupSuiteSettings = nonNilMap(t.Settings.SSOSetupSuiteSettings)
 	}
@@ -338,6 +355,7 @@ func (st *store) repair() {
 	for _, f := range st.Flows {
 		f.Document = nonNilMap(f.Document)
 	}
+	st.Format = storeFormat
 }
 
 // clone returns a copy of the store that can be changed without touching
@@ -354,7 +372,7 @@ func (st *store) clone() *store {
 		tc.CustomAttributes = deepCopy(t.CustomAttributes).(map[string]any)
 		tc.EnforceSSOExclusions = slices.Clone(t.EnforceSSOExclusions)
 		tc.FederatedAppIDs = slices.Clone(t.FederatedAppIDs)
-		tc.DefaultRoles = slices.Clone(t.DefaultRoles)
+		tc.DefaultRoleIDs = slices.Clone(t.DefaultRoleIDs)
 		tc.Settings.Domains = slices.Clone(t.Settings.Domains)
 		tc.Settings.SSOSetupSuiteSettings = deepCopy(t.Settings.SSOSetupSuiteSettings).(map[string]any)
 		c.Tenants[id] = &tc

@@ -58,7 +58,7 @@ func (st *store) tenantViews(list []*tenant) []tenantJSON {
 			Disabled:                t.Disabled,
 			Parent:                  t.Parent,
 			Successors:              ids,
-			DefaultRoles:            t.DefaultRoles,
+			DefaultRoles:            st.defaultRoleNames(t),
 			RoleInheritance:         t.RoleInheritance,
 		}
 	}
@@ -121,7 +121,7 @@ func newTenant() *tenant {
 		CustomAttributes:        map[string]any{},
 		EnforceSSOExclusions:    []string{},
 		FederatedAppIDs:         []string{},
-		DefaultRoles:            []string{},
+		DefaultRoleIDs:          []string{},
 		Settings:                defaultSettings(),
 	}
 }
@@ -425,15 +425,53 @@ func (e *Emulator) tenantSettingsSet(c *call) (any, error) {
 	return empty{}, nil
 }
 
-// checkDefaultRoles checks that each name is a project role or a role of
-// tenant id.
-func (st *store) checkDefaultRoles(id string, names []string) error {
+// defaultRole resolves the name of a default role of tenant tenantID: the
+// project role of that name, else the tenant's own role; nil if neither
+// exists.
+//
+// How the real API treats a name that is both a project role and one of the
+// tenant's roles (role names are unique only within their scope) is not
+// known: descope-api.md says that default roles are "names of project
+// roles". The emulator takes the least surprising reading of that. A name
+// means the project role when there is one, and the tenant's own role only
+// when there is not. The name is resolved once, when the default roles are
+// set (or seeded), and from then on the default role is that role. It takes
+// that role's new name when the role is renamed, and it goes away when the
+// role is deleted. Creating, renaming or deleting another role of the same
+// name never changes it. So the outcome of a set of role and default-role
+// writes does not depend on their order, except where a set of default roles
+// resolves a name.
+func (st *store) defaultRole(tenantID, name string) *role {
+	if r := st.role("", name); r != nil {
+		return r
+	}
+	return st.role(tenantID, name)
+}
+
+// resolveDefaultRoles returns the ids of the roles that names mean as
+// default roles of tenant id: an error names one that is neither a project
+// role nor a role of the tenant.
+func (st *store) resolveDefaultRoles(id string, names []string) ([]string, error) {
+	ids := make([]string, 0, len(names))
 	for _, name := range names {
-		if st.role("", name) == nil && st.role(id, name) == nil {
-			return invalid("default role %q is not a role of the project or of tenant %q", name, id)
+		r := st.defaultRole(id, name)
+		if r == nil {
+			return nil, invalid("default role %q is not a role of the project or of tenant %q", name, id)
+		}
+		ids = append(ids, r.ID)
+	}
+	return ids, nil
+}
+
+// defaultRoleNames returns the names of t's default roles.
+func (st *store) defaultRoleNames(t *tenant) []string {
+	names := make([]string, 0, len(t.DefaultRoleIDs))
+	for _, id := range t.DefaultRoleIDs {
+		if r := st.Roles[id]; r != nil {
+			names = append(names, r.Name)
 		}
 	}
-	return nil
+	return names
 }
 
 func (e *Emulator) tenantDefaultRoles(c *call) (any, error) {
@@ -448,9 +486,10 @@ func (e *Emulator) tenantDefaultRoles(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := e.st.checkDefaultRoles(t.ID, req.DefaultRoles); err != nil {
+	ids, err := e.st.resolveDefaultRoles(t.ID, req.DefaultRoles)
+	if err != nil {
 		return nil, err
 	}
-	t.DefaultRoles = nonNil(req.DefaultRoles)
+	t.DefaultRoleIDs = ids
 	return empty{}, nil
 }

@@ -251,3 +251,45 @@ func TestTenantDefaultRoles(t *testing.T) {
 	r := c.do(http.MethodPost, "/v1/mgmt/tenant/updateDefaultRoles", map[string]any{"id": "T2a", "defaultRoles": []string{"Nope"}})
 	wantError(t, r, http.StatusBadRequest, CodeInvalidArguments, `"Nope"`)
 }
+
+// A default role is the role its name meant when it was set: the project
+// role when the name is both a project role and one of the tenant's roles.
+// Writes to other roles of the same name leave it alone, in any order.
+func TestTenantDefaultRolesFollowTheirRole(t *testing.T) {
+	_, c := newTest(t)
+	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2a", "name": "A"})
+	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2b", "name": "B"})
+	c.post("/v1/mgmt/role/create", map[string]any{"name": "Editor"})
+	c.post("/v1/mgmt/role/create", map[string]any{"name": "Editor", "tenantId": "T2a"})
+	c.post("/v1/mgmt/role/create", map[string]any{"name": "Local", "tenantId": "T2b"})
+	c.post("/v1/mgmt/tenant/updateDefaultRoles", map[string]any{"id": "T2a", "defaultRoles": []string{"Editor"}})
+	c.post("/v1/mgmt/tenant/updateDefaultRoles", map[string]any{"id": "T2b", "defaultRoles": []string{"Editor", "Local"}})
+	roles := func(id string) []string {
+		return names(t, wrapIDs(c.get("/v1/mgmt/tenant?id=" + id)["defaultRoles"]), "id")
+	}
+	// The tenant role of the same name is not T2a's default role.
+	c.post("/v1/mgmt/role/delete", map[string]any{"name": "Editor", "tenantId": "T2a"})
+	if got := roles("T2a"); !slices.Equal(got, []string{"Editor"}) {
+		t.Errorf("T2a after deleting its own Editor role = %v, want [Editor] (the project role)", got)
+	}
+	// A tenant role created later with the project role's name does not
+	// take its place.
+	c.post("/v1/mgmt/role/create", map[string]any{"name": "Editor", "tenantId": "T2b"})
+	c.post("/v1/mgmt/role/update", map[string]any{"name": "Editor", "newName": "Writer"})
+	if got := roles("T2b"); !slices.Equal(got, []string{"Writer", "Local"}) {
+		t.Errorf("T2b after renaming the project role = %v, want [Writer Local]", got)
+	}
+	c.post("/v1/mgmt/role/delete", map[string]any{"name": "Writer"})
+	for id, want := range map[string][]string{"T2a": {}, "T2b": {"Local"}} {
+		if got := roles(id); !slices.Equal(got, want) {
+			t.Errorf("%s after deleting the project role = %v, want %v", id, got, want)
+		}
+	}
+	// With no project role of its name, a tenant role can be a default role.
+	c.post("/v1/mgmt/tenant/updateDefaultRoles", map[string]any{"id": "T2b", "defaultRoles": []string{"Editor", "Local"}})
+	c.post("/v1/mgmt/role/create", map[string]any{"name": "Editor"})
+	c.post("/v1/mgmt/role/delete", map[string]any{"name": "Editor", "tenantId": "T2b"})
+	if got := roles("T2b"); !slices.Equal(got, []string{"Local"}) {
+		t.Errorf("T2b after deleting its own Editor role = %v, want [Local]", got)
+	}
+}
