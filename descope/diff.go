@@ -40,14 +40,22 @@ import (
 //     undeclared live object is listed in Plan.Unmanaged. The project itself
 //     is never listed there. The Reason of a tenant's delete or replace names
 //     its live sub-tenants that the plan does not delete first.
-//   - Order: a change's Deps are the changes that must finish first:
-//     permission creates before the roles that name them; role creates before
-//     the tenants whose default roles and the flows and theme whose
-//     references.roles name them; tenant creates before their tenant roles and
-//     before their children; on delete, children and tenant roles before
-//     their tenant; and every update or delete of an object that uses a role
-//     or permission before that role's or permission's delete. Changes are
-//     sorted by depth in that graph, then by kind (Kinds order), then by key.
+//   - Order: a plan runs as steps (Plan.Steps): one per change, and two for
+//     a replace, whose delete step removes the live object before its create
+//     step makes the new one. A step's Deps are the steps that must finish
+//     first: permission creates before the roles that name them; role
+//     creates before the tenants whose default roles and the flows and theme
+//     whose references.roles name them; tenant creates before their tenant
+//     roles and before their children; on delete, children and tenant roles
+//     before their tenant; and every update of an object that uses a role or
+//     permission, or removal of such an object, before that role's or
+//     permission's removal (after the create of a replace that carries the
+//     reference over: a tenant's default roles or a role's permissions that
+//     the config leaves unset). A change's Deps are the changes whose steps its
+//     own steps wait for. The steps' Deps never form a cycle; the changes'
+//     can, between replaces (two tenants that swap parent and child, say).
+//     Changes are sorted by the depth of their create (or only) step in the
+//     steps' graph, then by kind (Kinds order), then by key.
 //
 // When both States declare an object twice, the first declaration counts.
 func Diff(live, desired *State) *Plan {
@@ -70,8 +78,7 @@ func Diff(live, desired *State) *Plan {
 	d.cascadeTenantRoles(live)
 	diffKind(d, flowSpec, live.Flows, desired.Flows)
 	d.theme(live.Theme, desired.Theme)
-	d.link(live)
-	d.order()
+	d.order(d.link(live))
 	for k, ids := range d.unmanaged {
 		slices.Sort(ids)
 		d.plan.Unmanaged[k] = ids

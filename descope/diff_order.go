@@ -7,35 +7,89 @@ import (
 	"strings"
 )
 
-// link fills in every change's Deps (see Diff for the rules).
-func (d *differ) link(live *State) {
-	byID := make(map[string]*Change, len(d.plan.Changes))
+// Step is one unit of work that carries out a plan: a change, or one half
+// of a replace. A replace runs as two steps. The delete step
+// (DeleteStepID) removes the live object, Change.Before. The create step,
+// which has the change's own ID, creates the new object. Each half waits
+// for its own dependencies: the delete for what must go before the old
+// object does (its live sub-tenants and tenant roles, and changes to objects
+// that use it), the create for what the new object needs (its parent, its
+// tenant, its permissions and default roles). As one step, a tenant replace
+// could not both follow the deletes of its live sub-tenants and precede the
+// creates of its new ones (two tenants that swap places, say).
+type Step struct {
+	ID     string
+	Change *Change
+	// Delete is set on the delete step of a replace.
+	Delete bool
+	// Deps are the IDs of the steps that must finish first. They never form
+	// a cycle.
+	Deps []string
+}
+
+// DeleteStepID returns the ID of the delete step of the replace with ID id.
+func DeleteStepID(id string) string { return id + "#delete" }
+
+// Steps returns the steps that carry out p, each after its Deps: a step per
+// change, and two for a replace (see Step).
+func (p *Plan) Steps() []Step {
+	deps := stepDeps(p.Changes)
+	depth := stepDepths(p.Changes, deps)
+	steps := make([]Step, 0, len(p.Changes))
+	for _, c := range p.Changes {
+		if c.Action == ActionReplace {
+			id := DeleteStepID(c.ID)
+			steps = append(steps, Step{ID: id, Change: c, Delete: true, Deps: deps[id]})
+		}
+		steps = append(steps, Step{ID: c.ID, Change: c, Deps: deps[c.ID]})
+	}
+	slices.SortStableFunc(steps, func(a, b Step) int { return cmp.Compare(depth[a.ID], depth[b.ID]) })
+	return steps
+}
+
+// removalStep returns the ID of the step of c that removes its live object:
+// the delete step of a replace, else c's own.
+func removalStep(c *Change) string {
+	if c.Action == ActionReplace {
+		return DeleteStepID(c.ID)
+	}
+	return c.ID
+}
+
+// stepDeps returns the Deps of the steps of changes, by step ID (see Diff
+// for the rules).
+func stepDeps(changes []*Change) map[string][]string {
+	byID := make(map[string]*Change, len(changes))
 	// removed maps the ID of a live object that a change deletes (a delete,
 	// or the old half of a replace) to that change.
 	removed := map[string]*Change{}
-	for _, c := range d.plan.Changes {
+	for _, c := range changes {
 		byID[c.ID] = c
 		if c.Action == ActionDelete || c.Action == ActionReplace {
 			removed[ChangeID(c.Kind, objectKey(c.Before))] = c
 		}
 	}
-	// needs makes c depend on the change with ID id when that change
-	// creates the object.
+	deps := map[string][]string{}
+	// needs makes c's create (or update) wait for the change with ID id
+	// when that change creates the object.
 	needs := func(c *Change, id string) {
 		if o := byID[id]; o != nil && o != c && (o.Action == ActionCreate || o.Action == ActionReplace) {
-			c.Deps = append(c.Deps, id)
+			deps[c.ID] = append(deps[c.ID], o.ID)
 		}
 	}
-	// stopsUsing makes the removal of the object with ID id wait for c, a
-	// change to an object that uses it live.
-	stopsUsing := func(c *Change, id string) {
+	// stopsUsing makes the removal of the object with ID id wait for step,
+	// the step of c after which c's object no longer uses it: c's update,
+	// the removal of c's live object, or, when a replace carries the
+	// reference over into the new object, its create.
+	stopsUsing := func(c *Change, step, id string) {
 		if o := removed[id]; o != nil && o != c {
-			o.Deps = append(o.Deps, c.ID)
+			deps[removalStep(o)] = append(deps[removalStep(o)], step)
 		}
 	}
-	var children map[string][]string // live parent id -> child ids, built on demand
-	for _, c := range d.plan.Changes {
-		creates := c.Action == ActionCreate || c.Action == ActionReplace
+	for _, c := range changes {
+		if c.Action == ActionReplace {
+			deps[c.ID] = append(deps[c.ID], DeleteStepID(c.ID))
+		}
 		switch after := c.After.(type) {
 		case *Role:
 			for _, p := range deref(after.Permissions) {
@@ -48,7 +102,7 @@ func (d *differ) link(live *State) {
 			for _, r := range deref(after.DefaultRoles) {
 				needs(c, ChangeID(KindRole, r))
 			}
-			if creates && deref(after.Parent) != "" {
+			if c.Action != ActionUpdate && deref(after.Parent) != "" {
 				needs(c, ChangeID(KindTenant, *after.Parent))
 			}
 		case *Flow, *Theme:
@@ -56,54 +110,90 @@ func (d *differ) link(live *State) {
 				needs(c, ChangeID(KindRole, r))
 			}
 		}
+		// A replace carries the references of the live object that the
+		// config leaves unset over into the new one.
+		step, carried := removalStep(c), c.ID
 		switch before := c.Before.(type) {
 		case *Role:
+			if c.Action != ActionReplace || c.After.(*Role).Permissions != nil {
+				carried = step
+			}
 			for _, p := range deref(before.Permissions) {
-				stopsUsing(c, ChangeID(KindPermission, p))
+				stopsUsing(c, carried, ChangeID(KindPermission, p))
 			}
 			if before.Tenant != "" && c.Action != ActionUpdate {
 				// A tenant role goes before its tenant does.
-				stopsUsing(c, ChangeID(KindTenant, before.Tenant))
+				stopsUsing(c, step, ChangeID(KindTenant, before.Tenant))
 			}
 		case *Tenant:
+			if c.Action != ActionReplace || c.After.(*Tenant).DefaultRoles != nil {
+				carried = step
+			}
 			for _, r := range deref(before.DefaultRoles) {
-				stopsUsing(c, ChangeID(KindRole, r))
+				stopsUsing(c, carried, ChangeID(KindRole, r))
 			}
-			if c.Action == ActionUpdate {
-				break
-			}
-			if children == nil {
-				children = liveChildren(live.Tenants)
-			}
-			// Children go before their parent, unless a replaced child is
-			// created again under this very tenant: then it waits for it.
-			// The reason names the children that are still there.
-			var staying []string
-			for _, child := range children[before.ID] {
-				o := byID[ChangeID(KindTenant, child)]
-				switch {
-				case o == nil || o.Action == ActionUpdate:
-					staying = append(staying, strconv.Quote(child))
-				case o.Action == ActionReplace && deref(o.After.(*Tenant).Parent) == before.ID:
-					staying = append(staying, strconv.Quote(child))
-				default:
-					c.Deps = append(c.Deps, o.ID)
-				}
-			}
-			if len(staying) > 0 {
-				slices.Sort(staying)
-				c.Reason += "; its sub-tenants " + strings.Join(staying, ", ") + " are not deleted first"
+			if c.Action != ActionUpdate && deref(before.Parent) != "" {
+				// A sub-tenant goes before its parent does.
+				stopsUsing(c, step, ChangeID(KindTenant, *before.Parent))
 			}
 		case *Flow, *Theme:
 			for _, r := range referencedRoles(document(before)) {
-				stopsUsing(c, ChangeID(KindRole, r))
+				stopsUsing(c, step, ChangeID(KindRole, r))
 			}
 		}
 	}
-	for _, c := range d.plan.Changes {
-		slices.Sort(c.Deps)
-		c.Deps = slices.Compact(c.Deps)
+	for id, list := range deps {
+		slices.Sort(list)
+		deps[id] = slices.Compact(list)
 	}
+	return deps
+}
+
+// link fills in every change's Deps from the Deps of its steps, and names
+// in the Reason of a tenant's delete or replace its live sub-tenants that
+// the plan does not delete first. It returns the steps' Deps.
+func (d *differ) link(live *State) map[string][]string {
+	deps := stepDeps(d.plan.Changes)
+	byID := make(map[string]*Change, len(d.plan.Changes))
+	byStep := make(map[string]*Change, len(d.plan.Changes)) // step ID -> its change
+	for _, c := range d.plan.Changes {
+		byID[c.ID], byStep[c.ID] = c, c
+		if c.Action == ActionReplace {
+			byStep[DeleteStepID(c.ID)] = c
+		}
+	}
+	var children map[string][]string // live parent id -> child ids, built on demand
+	for _, c := range d.plan.Changes {
+		ids := deps[c.ID]
+		if c.Action == ActionReplace {
+			ids = slices.Concat(ids, deps[DeleteStepID(c.ID)])
+		}
+		var waits []string
+		for _, id := range ids {
+			if o := byStep[id]; o != c {
+				waits = append(waits, o.ID)
+			}
+		}
+		slices.Sort(waits)
+		c.Deps = slices.Compact(waits)
+		if c.Kind != KindTenant || (c.Action != ActionDelete && c.Action != ActionReplace) {
+			continue
+		}
+		if children == nil {
+			children = liveChildren(live.Tenants)
+		}
+		var staying []string
+		for _, child := range children[c.Key] {
+			if o := byID[ChangeID(KindTenant, child)]; o == nil || o.Action == ActionUpdate {
+				staying = append(staying, strconv.Quote(child))
+			}
+		}
+		if len(staying) > 0 {
+			slices.Sort(staying)
+			c.Reason += "; its sub-tenants " + strings.Join(staying, ", ") + " are not deleted first"
+		}
+	}
+	return deps
 }
 
 // objectKey returns the key of a *Role, *Tenant, *Permission or *Flow.
@@ -165,46 +255,56 @@ func referencedRoles(doc map[string]any) []string {
 	return names
 }
 
-// order sorts the changes into execution order: by depth in the dependency
-// graph (a change with no Deps has depth 0, any other one more than its
-// deepest dependency), then by kind in Kinds order, then by key. Should the
-// Deps ever form a cycle, the edge that closes it is ignored for the depth,
-// so the order stays deterministic.
-func (d *differ) order() {
-	byID := make(map[string]*Change, len(d.plan.Changes))
-	for _, c := range d.plan.Changes {
-		byID[c.ID] = c
-	}
-	const visiting = -1
-	depth := make(map[*Change]int, len(d.plan.Changes))
-	var visit func(c *Change) int
-	visit = func(c *Change) int {
-		if v, ok := depth[c]; ok {
-			return max(v, 0) // a cycle's back edge counts as depth 0
-		}
-		depth[c] = visiting
-		n := 0
-		for _, id := range c.Deps {
-			if dep := byID[id]; dep != nil {
-				n = max(n, visit(dep)+1)
-			}
-		}
-		depth[c] = n
-		return n
-	}
+// order sorts the changes into execution order: by the depth of their
+// create (or only) step in the graph of the steps' Deps, then by kind in
+// Kinds order, then by key (see stepDepths).
+func (d *differ) order(deps map[string][]string) {
+	depth := stepDepths(d.plan.Changes, deps)
 	rank := make(map[Kind]int, len(Kinds))
 	for i, k := range Kinds {
 		rank[k] = i
 	}
-	for _, c := range d.plan.Changes {
-		visit(c)
-	}
 	slices.SortFunc(d.plan.Changes, func(a, b *Change) int {
 		return cmp.Or(
-			cmp.Compare(depth[a], depth[b]),
+			cmp.Compare(depth[a.ID], depth[b.ID]),
 			cmp.Compare(rank[a.Kind], rank[b.Kind]),
 			cmp.Compare(a.Key, b.Key),
 			cmp.Compare(a.Action, b.Action),
 		)
 	})
+}
+
+// stepDepths returns the depth of each step of changes in the graph deps:
+// a step with no Deps has depth 0, any other one more than its deepest
+// dependency, except that a replace's create step is as deep as its own
+// delete step when nothing else holds it back (the two are one change).
+// Should the Deps ever form a cycle, the edge that closes it is ignored, so
+// the order stays deterministic.
+func stepDepths(changes []*Change, deps map[string][]string) map[string]int {
+	const visiting = -1
+	depth := make(map[string]int, len(changes))
+	var visit func(id string) int
+	visit = func(id string) int {
+		if v, ok := depth[id]; ok {
+			return max(v, 0) // a cycle's back edge counts as depth 0
+		}
+		depth[id] = visiting
+		n := 0
+		for _, dep := range deps[id] {
+			if dep == DeleteStepID(id) {
+				n = max(n, visit(dep))
+			} else {
+				n = max(n, visit(dep)+1)
+			}
+		}
+		depth[id] = n
+		return n
+	}
+	for _, c := range changes {
+		if c.Action == ActionReplace {
+			visit(DeleteStepID(c.ID))
+		}
+		visit(c.ID)
+	}
+	return depth
 }

@@ -61,26 +61,50 @@ type planCase struct {
 	want          []string
 }
 
-// runPlanCases checks each case's plan, and that every change comes after
-// its dependencies.
+// runPlanCases checks each case's plan, and its steps (checkSteps).
 func runPlanCases(t *testing.T, cases []planCase) {
 	t.Helper()
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			p := checkPlan(t, tt.live, tt.desired, tt.want)
-			pos := map[string]int{}
-			for i, c := range p.Changes {
-				pos[c.ID] = i
-			}
-			for i, c := range p.Changes {
-				for _, dep := range c.Deps {
-					if at, ok := pos[dep]; !ok || at >= i {
-						t.Errorf("%s runs before its dependency %s", c.ID, dep)
-					}
-				}
-			}
+			checkSteps(t, checkPlan(t, tt.live, tt.desired, tt.want))
 		})
 	}
+}
+
+// checkSteps checks that the plan's steps come each after its Deps, that
+// a change's Deps are the changes its steps wait for, and that a change
+// without a replace among its Deps comes after them in the plan.
+func checkSteps(t *testing.T, p *Plan) []Step {
+	t.Helper()
+	steps := p.Steps()
+	pos := map[string]int{}
+	waits := map[string][]string{}
+	for i, s := range steps {
+		for _, dep := range s.Deps {
+			if at, ok := pos[dep]; !ok {
+				t.Errorf("step %s runs before its dependency %s", s.ID, dep)
+			} else if c := steps[at].Change; c != s.Change {
+				waits[s.Change.ID] = append(waits[s.Change.ID], c.ID)
+			}
+		}
+		pos[s.ID] = i
+	}
+	order := map[string]int{}
+	for i, c := range p.Changes {
+		order[c.ID] = i
+	}
+	for _, c := range p.Changes {
+		want := slices.Compact(slices.Sorted(slices.Values(waits[c.ID])))
+		if !slices.Equal(c.Deps, want) {
+			t.Errorf("%s: Deps = %v, want the changes its steps wait for, %v", c.ID, c.Deps, want)
+		}
+		for _, dep := range c.Deps {
+			if p.Change(dep).Action != ActionReplace && c.Action != ActionReplace && order[dep] >= order[c.ID] {
+				t.Errorf("%s comes before its dependency %s", c.ID, dep)
+			}
+		}
+	}
+	return steps
 }
 
 func checkPlan(t *testing.T, live, desired *State, want []string) *Plan {
@@ -682,5 +706,83 @@ func TestNormalizeDocument(t *testing.T) {
 	}
 	if _, ok := in["flowId"]; !ok {
 		t.Errorf("NormalizeDocument modified its input")
+	}
+}
+
+// stepLines describes steps as "id after dep, dep".
+func stepLines(steps []Step) []string {
+	var out []string
+	for _, s := range steps {
+		line := s.ID
+		if len(s.Deps) > 0 {
+			line += " after " + strings.Join(s.Deps, ", ")
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// A replace runs as a delete step and a create step, each with its own
+// Deps, so that replaces that depend on each other both ways still have an
+// order.
+func TestDiffReplaceSteps(t *testing.T) {
+	tests := []struct {
+		name          string
+		live, desired *State
+		want          []string
+	}{{
+		// Live t3 is under x1, which is under t2; the config puts t2 under
+		// x1 and t3 under t2. As whole changes, the three replaces wait for
+		// each other in a circle.
+		name: "tenants swap parent and child",
+		live: &State{Tenants: []*Tenant{
+			{ID: "t2", Name: "T2", Parent: Ptr("")}, {ID: "x1", Name: "X1", Parent: Ptr("t2")}, {ID: "t3", Name: "T3", Parent: Ptr("x1")},
+		}},
+		desired: &State{Tenants: []*Tenant{
+			{ID: "x1", Name: "X1", Parent: Ptr("")}, {ID: "t2", Name: "T2", Parent: Ptr("x1")}, {ID: "t3", Name: "T3", Parent: Ptr("t2")},
+		}},
+		want: []string{
+			"tenant:t3#delete",
+			"tenant:x1#delete after tenant:t3#delete",
+			"tenant:x1 after tenant:x1#delete",
+			"tenant:t2#delete after tenant:x1#delete",
+			"tenant:t2 after tenant:t2#delete, tenant:x1",
+			"tenant:t3 after tenant:t2, tenant:t3#delete",
+		},
+	}, {
+		// A role moves from x1, which is deleted, to t2, which is replaced
+		// and was x1's parent: the role's delete goes before x1's, which
+		// goes before t2's; its create after t2's.
+		name: "a role moves out of a deleted tenant into a replaced one",
+		live: &State{
+			Tenants: []*Tenant{{ID: "t2", Name: "T2", Parent: Ptr("")}, {ID: "x1", Name: "X1", Parent: Ptr("t2")}},
+			Roles:   []*Role{{Name: "tr1", Tenant: "x1"}},
+		},
+		desired: &State{
+			Tenants: []*Tenant{{ID: "x0", Name: "X0"}, {ID: "t2", Name: "T2", Parent: Ptr("x0")}},
+			Roles:   []*Role{{Name: "tr1", Tenant: "t2"}},
+			Owns:    []*Ownership{own(KindTenant, "*"), own(KindRole, "*")},
+		},
+		want: []string{
+			"tenant:x0",
+			"role:t2/tr1#delete",
+			"tenant:x1 after role:t2/tr1#delete",
+			"tenant:t2#delete after tenant:x1",
+			"tenant:t2 after tenant:t2#delete, tenant:x0",
+			"role:t2/tr1 after role:t2/tr1#delete, tenant:t2",
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Diff(tt.live, tt.desired)
+			for _, c := range p.Changes {
+				if strings.Contains(c.Reason, "not deleted first") {
+					t.Errorf("%s: %s", c.ID, c.Reason)
+				}
+			}
+			if got := stepLines(checkSteps(t, p)); !slices.Equal(got, tt.want) {
+				t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
 	}
 }

@@ -36,21 +36,33 @@ func Apply(ctx context.Context, t *Target, pl *Planned, opts ApplyOptions) (*App
 	if workers <= 0 {
 		workers = 4
 	}
-	w := &writer{c: t.Client, projectRoles: projectRoles(pl.Live, desired), tenantRoles: tenantRoles(pl.Live)}
-	items := make([]mgmt.Item, 0, len(p.Changes))
+	w := newWriter(t.Client, pl.Live, p)
+	works := make(map[*descope.Change]work, len(p.Changes))
 	for _, c := range p.Changes {
-		do, weight, err := w.work(c)
+		wk, err := w.work(c)
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, mgmt.Item{ID: c.ID, Weight: weight, Deps: c.Deps, Do: do})
-		if follow := w.defaultRolesAfterReplace(c, p); follow != nil {
+		works[c] = wk
+	}
+	// A replace runs as two items, its delete and its create (see
+	// descope.Step), each after its own dependencies.
+	steps := p.Steps()
+	items := make([]mgmt.Item, 0, len(steps))
+	for _, s := range steps {
+		wk := works[s.Change]
+		if s.Delete {
+			items = append(items, mgmt.Item{ID: s.ID, Weight: wk.delCalls, Deps: s.Deps, Do: wk.del})
+			continue
+		}
+		items = append(items, mgmt.Item{ID: s.ID, Weight: wk.calls, Deps: s.Deps, Do: wk.do})
+		if follow := w.defaultRolesAfterReplace(s.Change, p); follow != nil {
 			items = append(items, *follow)
 		}
 	}
 	var exopts []mgmt.ExecutorOption
 	if opts.OnEvent != nil {
-		exopts = append(exopts, mgmt.OnEvent(opts.OnEvent))
+		exopts = append(exopts, mgmt.OnEvent(changeEvents(p, opts.OnEvent)))
 	}
 	report := mgmt.NewExecutor(t.Client.Pacer(), workers, exopts...).Run(ctx, items)
 	res := &ApplyResult{Report: report}
@@ -76,41 +88,67 @@ func Apply(ctx context.Context, t *Target, pl *Planned, opts ApplyOptions) (*App
 	return res, nil
 }
 
+// changeEvents passes the executor's events on to fn as events of the
+// plan's changes: the items that are not a change of their own (a replace's
+// delete step, the default roles after a replace) report only a failure,
+// and Finished and Total count changes. The executor never calls it
+// concurrently.
+func changeEvents(p *descope.Plan, fn func(mgmt.Event)) func(mgmt.Event) {
+	changes := make(map[string]bool, len(p.Changes))
+	for _, c := range p.Changes {
+		changes[c.ID] = true
+	}
+	finished := 0
+	return func(ev mgmt.Event) {
+		if !changes[ev.ID] && ev.Kind != mgmt.EventFailed {
+			return
+		}
+		if ev.Kind != mgmt.EventStarted {
+			finished++
+		}
+		ev.Finished, ev.Total = finished, len(p.Changes)
+		fn(ev)
+	}
+}
+
 // writer turns one change into API calls.
 type writer struct {
 	c *mgmt.Client
-	// projectRoles are the project roles that exist, live or declared (and
-	// the preconfigured ones): the names a tenant's default roles may keep.
-	projectRoles map[string]bool
+	// projectRoles are the live project roles' names, and the
+	// preconfigured ones; removedProjectRoles those the plan removes.
+	projectRoles, removedProjectRoles map[string]bool
 	// tenantRoles are the live tenant roles' names, by tenant id.
 	tenantRoles map[string]map[string]bool
 }
 
-func tenantRoles(live *descope.State) map[string]map[string]bool {
-	out := map[string]map[string]bool{}
-	if live == nil {
-		return out
-	}
-	for _, r := range live.Roles {
-		if r.Tenant != "" {
-			if out[r.Tenant] == nil {
-				out[r.Tenant] = map[string]bool{}
-			}
-			out[r.Tenant][r.Name] = true
+func newWriter(c *mgmt.Client, live *descope.State, p *descope.Plan) *writer {
+	w := &writer{c: c, projectRoles: projectRoles(live), removedProjectRoles: map[string]bool{}, tenantRoles: map[string]map[string]bool{}}
+	for _, c := range p.Changes {
+		if r, ok := c.Before.(*descope.Role); ok && r.Tenant == "" && c.Action != descope.ActionUpdate {
+			w.removedProjectRoles[r.Name] = true
 		}
 	}
-	return out
+	if live != nil {
+		for _, r := range live.Roles {
+			if r.Tenant != "" {
+				if w.tenantRoles[r.Tenant] == nil {
+					w.tenantRoles[r.Tenant] = map[string]bool{}
+				}
+				w.tenantRoles[r.Tenant][r.Name] = true
+			}
+		}
+	}
+	return w
 }
 
-func projectRoles(states ...*descope.State) map[string]bool {
+// projectRoles returns the names of the project roles of s, and of the
+// preconfigured ones.
+func projectRoles(s *descope.State) map[string]bool {
 	names := map[string]bool{}
 	for _, n := range descope.PreconfiguredRoles {
 		names[n] = true
 	}
-	for _, s := range states {
-		if s == nil {
-			continue
-		}
+	if s != nil {
 		for _, r := range s.Roles {
 			if r.Tenant == "" {
 				names[r.Name] = true
@@ -120,56 +158,99 @@ func projectRoles(states ...*descope.State) map[string]bool {
 	return names
 }
 
-// work returns the function that performs change c and the number of calls
-// it makes.
-func (w *writer) work(c *descope.Change) (func(context.Context) error, int, error) {
+// carriedDefaultRoles splits the live default roles of a tenant that a
+// replace re-creates with its default roles unset, which it carries over:
+// the project roles, which the create sets (the plan deletes none of them
+// before it), and the tenant's own roles, which went with it and come back
+// when the plan creates them again (defaultRolesAfterReplace). A name that
+// is a live project role means the project role, as the API resolves a
+// default role's name (see descopetest's store.defaultRole): the wire gives
+// names only, so a default role that refers to the tenant's own role of the
+// same name reads the same and is taken for the project role.
+func (w *writer) carriedDefaultRoles(before *descope.Tenant) (project, own []string) {
+	for _, r := range deref(before.DefaultRoles) {
+		switch {
+		case w.projectRoles[r]:
+			project = append(project, r)
+		case w.tenantRoles[before.ID][r]:
+			own = append(own, r)
+		}
+	}
+	return project, own
+}
+
+// work is what the executor runs for one change: do, making calls API
+// calls, and for a replace first del, its delete step, making delCalls.
+type work struct {
+	do       func(context.Context) error
+	calls    int
+	del      func(context.Context) error
+	delCalls int
+}
+
+// work returns what performs change c.
+func (w *writer) work(c *descope.Change) (work, error) {
+	var do func(context.Context) error
+	var calls int
+	var err error
 	switch c.Kind {
 	case descope.KindTenant:
-		return w.tenant(c)
+		return w.tenant(c), nil
 	case descope.KindRole:
-		return w.role(c)
+		return w.role(c), nil
 	case descope.KindPermission:
-		return w.permission(c)
+		do, calls, err = w.permission(c)
 	case descope.KindFlow:
-		return w.flow(c)
+		do, calls, err = w.flow(c)
 	case descope.KindTheme:
 		after, _ := c.After.(*descope.Theme)
 		if after == nil {
-			return nil, 0, fmt.Errorf("%s: a theme cannot be deleted", c.ID)
+			return work{}, fmt.Errorf("%s: a theme cannot be deleted", c.ID)
 		}
-		return func(ctx context.Context) error { return w.c.ImportTheme(ctx, after.Document) }, 1, nil
+		do, calls = func(ctx context.Context) error { return w.c.ImportTheme(ctx, after.Document) }, 1
 	case descope.KindProject:
-		return w.project(c)
+		do, calls, err = w.project(c)
+	default:
+		err = fmt.Errorf("%s: unknown kind %q", c.ID, c.Kind)
 	}
-	return nil, 0, fmt.Errorf("%s: unknown kind %q", c.ID, c.Kind)
+	return work{do: do, calls: calls}, err
 }
 
-func (w *writer) tenant(c *descope.Change) (func(context.Context) error, int, error) {
+func (w *writer) tenant(c *descope.Change) work {
 	before, _ := c.Before.(*descope.Tenant)
 	after, _ := c.After.(*descope.Tenant)
 	switch c.Action {
 	case descope.ActionDelete:
-		return func(ctx context.Context) error { return w.c.DeleteTenant(ctx, before.ID, false) }, 1, nil
+		return work{do: func(ctx context.Context) error { return w.c.DeleteTenant(ctx, before.ID, false) }, calls: 1}
 	case descope.ActionCreate:
-		return func(ctx context.Context) error { return w.createTenant(ctx, after, nil, nil) }, createTenantCalls(after), nil
+		roles := deref(after.DefaultRoles)
+		return work{do: func(ctx context.Context) error { return w.createTenant(ctx, after, nil, roles, nil) }, calls: createTenantCalls(after, roles, false)}
 	case descope.ActionReplace:
-		// Read what the delete loses and the config may leave unset (the
-		// settings), delete, create again, then put the settings back with
-		// the config's on top.
-		calls := 3 + createTenantCalls(after)
-		if after.Settings == nil {
-			calls++
+		// The delete step reads what the delete loses and the config may
+		// leave unset (the settings), and deletes; the create step creates
+		// the tenant again, with the default roles it keeps, and puts the
+		// settings back with the config's on top.
+		roles := deref(after.DefaultRoles)
+		if after.DefaultRoles == nil {
+			roles, _ = w.carriedDefaultRoles(before)
 		}
-		return func(ctx context.Context) error {
-			old, err := w.c.TenantSettings(ctx, before.ID)
-			if err != nil {
-				return fmt.Errorf("read settings before replace: %w", err)
-			}
-			if err := w.c.DeleteTenant(ctx, before.ID, false); err != nil && !mgmt.IsNotFound(err) {
-				return fmt.Errorf("delete for replace: %w", err)
-			}
-			return w.createTenant(ctx, after, before, old)
-		}, calls, nil
+		var old *mgmt.TenantSettings // set by the delete step, which runs first
+		return work{
+			del: func(ctx context.Context) error {
+				s, err := w.c.TenantSettings(ctx, before.ID)
+				if err != nil {
+					return fmt.Errorf("read settings before replace: %w", err)
+				}
+				if err := w.c.DeleteTenant(ctx, before.ID, false); err != nil && !mgmt.IsNotFound(err) {
+					return fmt.Errorf("delete for replace: %w", err)
+				}
+				old = s
+				return nil
+			},
+			delCalls: 2,
+			do:       func(ctx context.Context) error { return w.createTenant(ctx, after, before, roles, old) },
+			calls:    createTenantCalls(after, roles, true),
+		}
 	}
 	// Update: only the endpoints whose fields change are called.
 	var tenantFields, settings, defaultRoles bool
@@ -193,7 +274,7 @@ func (w *writer) tenant(c *descope.Change) (func(context.Context) error, int, er
 	if defaultRoles {
 		calls++
 	}
-	return func(ctx context.Context) error {
+	return work{do: func(ctx context.Context) error {
 		if tenantFields {
 			live, err := w.c.LoadTenant(ctx, after.ID)
 			if err != nil {
@@ -214,32 +295,35 @@ func (w *writer) tenant(c *descope.Change) (func(context.Context) error, int, er
 			}
 		}
 		return nil
-	}, calls, nil
+	}, calls: calls}
 }
 
 // defaultRolesAfterReplace returns the work that gives a replaced tenant
 // back the default roles that name its own roles, once the plan has created
 // those roles again; nil when there are none. The config leaves the
-// tenant's default roles unset, so they are carried over; createTenant has
-// already set the project roles among them.
+// tenant's default roles unset, so they are carried over (see
+// carriedDefaultRoles); the create has already set the project roles among
+// them, and this write keeps those the plan does not remove (it may run
+// before or after their removal).
 func (w *writer) defaultRolesAfterReplace(c *descope.Change, p *descope.Plan) *mgmt.Item {
 	before, _ := c.Before.(*descope.Tenant)
 	after, _ := c.After.(*descope.Tenant)
-	if c.Kind != descope.KindTenant || c.Action != descope.ActionReplace || after.DefaultRoles != nil || before.DefaultRoles == nil {
+	if c.Kind != descope.KindTenant || c.Action != descope.ActionReplace || after.DefaultRoles != nil {
 		return nil
 	}
+	project, own := w.carriedDefaultRoles(before)
 	var roles, deps []string
-	for _, r := range *before.DefaultRoles {
-		switch {
-		case w.tenantRoles[before.ID][r]:
-			rc := p.Change(descope.ChangeID(descope.KindRole, before.ID+"/"+r))
-			if rc == nil || rc.Action != descope.ActionCreate {
-				continue // gone with the tenant, and not declared again
-			}
-			roles, deps = append(roles, r), append(deps, rc.ID)
-		case w.projectRoles[r]:
+	for _, r := range project {
+		if !w.removedProjectRoles[r] {
 			roles = append(roles, r)
 		}
+	}
+	for _, r := range own {
+		rc := p.Change(descope.ChangeID(descope.KindRole, before.ID+"/"+r))
+		if rc == nil || rc.Action != descope.ActionCreate {
+			continue // gone with the tenant, and not declared again
+		}
+		roles, deps = append(roles, r), append(deps, rc.ID)
 	}
 	if len(deps) == 0 {
 		return nil
@@ -251,21 +335,27 @@ func (w *writer) defaultRolesAfterReplace(c *descope.Change, p *descope.Plan) *m
 	}
 }
 
-func createTenantCalls(t *descope.Tenant) int {
+// createTenantCalls is the number of calls createTenant makes: the create,
+// the default roles if any, and the settings (a write after a replace's
+// read, else a read and a write when t sets them).
+func createTenantCalls(t *descope.Tenant, roles []string, replace bool) int {
 	n := 1
-	if t.DefaultRoles != nil && len(*t.DefaultRoles) > 0 {
+	if len(roles) > 0 {
 		n++
 	}
-	if t.Settings != nil {
+	switch {
+	case replace:
+		n++
+	case t.Settings != nil:
 		n += 2
 	}
 	return n
 }
 
-// createTenant creates t. For a replace, fields t leaves unset keep the
-// replaced tenant's values: its own fields, its default roles that are
-// still project roles, and oldSettings, its settings before the delete.
-func (w *writer) createTenant(ctx context.Context, t, replaced *descope.Tenant, oldSettings *mgmt.TenantSettings) error {
+// createTenant creates t with the default roles roles. For a replace,
+// fields t leaves unset keep the replaced tenant's values: its own fields,
+// and oldSettings, its settings before the delete.
+func (w *writer) createTenant(ctx context.Context, t, replaced *descope.Tenant, roles []string, oldSettings *mgmt.TenantSettings) error {
 	wire := mgmt.TenantFromModel(t)
 	if replaced != nil {
 		wire = mgmt.MergeTenant(mgmt.TenantFromModel(replaced), t)
@@ -273,20 +363,6 @@ func (w *writer) createTenant(ctx context.Context, t, replaced *descope.Tenant, 
 	}
 	if _, err := w.c.CreateTenant(ctx, wire); err != nil {
 		return err
-	}
-	var roles []string
-	switch {
-	case t.DefaultRoles != nil:
-		roles = *t.DefaultRoles
-	case replaced != nil && replaced.DefaultRoles != nil:
-		// The tenant's own roles went with it (a name there means the
-		// tenant's role, not a project role of the same name); keep the
-		// project roles.
-		for _, r := range *replaced.DefaultRoles {
-			if w.projectRoles[r] && !w.tenantRoles[replaced.ID][r] {
-				roles = append(roles, r)
-			}
-		}
 	}
 	if len(roles) > 0 {
 		if err := w.c.UpdateDefaultRoles(ctx, t.ID, roles); err != nil {
@@ -331,26 +407,35 @@ func deref[T any](p *T) T {
 	return *p
 }
 
-func (w *writer) role(c *descope.Change) (func(context.Context) error, int, error) {
+func (w *writer) role(c *descope.Change) work {
 	before, _ := c.Before.(*descope.Role)
 	after, _ := c.After.(*descope.Role)
 	switch c.Action {
 	case descope.ActionDelete:
-		return func(ctx context.Context) error { return w.c.DeleteRole(ctx, before.Name, before.Tenant) }, 1, nil
+		return work{do: func(ctx context.Context) error { return w.c.DeleteRole(ctx, before.Name, before.Tenant) }, calls: 1}
 	case descope.ActionCreate:
-		return func(ctx context.Context) error { return w.c.CreateRole(ctx, mgmt.RoleFromModel(after)) }, 1, nil
+		return work{do: func(ctx context.Context) error { return w.c.CreateRole(ctx, mgmt.RoleFromModel(after)) }, calls: 1}
 	case descope.ActionReplace:
-		return func(ctx context.Context) error {
-			if err := w.c.DeleteRole(ctx, before.Name, before.Tenant); err != nil && !mgmt.IsNotFound(err) {
-				return fmt.Errorf("delete for replace: %w", err)
-			}
-			return w.c.CreateRole(ctx, mgmt.MergeRole(mgmt.RoleFromModel(before), after))
-		}, 2, nil
+		// The role moves to another scope: the delete step deletes it
+		// where it is, the create step creates it where it goes.
+		return work{
+			del: func(ctx context.Context) error {
+				if err := w.c.DeleteRole(ctx, before.Name, before.Tenant); err != nil && !mgmt.IsNotFound(err) {
+					return fmt.Errorf("delete for replace: %w", err)
+				}
+				return nil
+			},
+			delCalls: 1,
+			do: func(ctx context.Context) error {
+				return w.c.CreateRole(ctx, mgmt.MergeRole(mgmt.RoleFromModel(before), after))
+			},
+			calls: 1,
+		}
 	}
 	// role/update overwrites every field: merge onto the live role.
-	return func(ctx context.Context) error {
+	return work{do: func(ctx context.Context) error {
 		return w.c.UpdateRole(ctx, before.Name, before.Tenant, mgmt.MergeRole(mgmt.RoleFromModel(before), after))
-	}, 1, nil
+	}, calls: 1}
 }
 
 func (w *writer) permission(c *descope.Change) (func(context.Context) error, int, error) {
