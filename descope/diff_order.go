@@ -101,6 +101,12 @@ func stepDeps(changes []*Change) map[string][]string {
 		case *Tenant:
 			for _, r := range deref(after.DefaultRoles) {
 				needs(c, ChangeID(KindRole, r))
+				// A default role may name the tenant's own role. An update
+				// waits for its create; a create cannot (the role needs the
+				// tenant), so Apply sets such names after the role's create.
+				if c.Action == ActionUpdate {
+					needs(c, ChangeID(KindRole, after.ID+"/"+r))
+				}
 			}
 			if c.Action != ActionUpdate && deref(after.Parent) != "" {
 				needs(c, ChangeID(KindTenant, *after.Parent))

@@ -36,7 +36,7 @@ func Apply(ctx context.Context, t *Target, pl *Planned, opts ApplyOptions) (*App
 	if workers <= 0 {
 		workers = 4
 	}
-	w := newWriter(t.Client, pl.Live, p)
+	w := newWriter(t.Client, pl.Live, desired, p)
 	works := make(map[*descope.Change]work, len(p.Changes))
 	for _, c := range p.Changes {
 		wk, err := w.work(c)
@@ -56,7 +56,7 @@ func Apply(ctx context.Context, t *Target, pl *Planned, opts ApplyOptions) (*App
 			continue
 		}
 		items = append(items, mgmt.Item{ID: s.ID, Weight: wk.calls, Deps: s.Deps, Do: wk.do})
-		if follow := w.defaultRolesAfterReplace(s.Change, p); follow != nil {
+		if follow := w.defaultRolesAfterCreate(s.Change, p); follow != nil {
 			items = append(items, *follow)
 		}
 	}
@@ -70,10 +70,11 @@ func Apply(ctx context.Context, t *Target, pl *Planned, opts ApplyOptions) (*App
 		return res, nil
 	}
 	// Verify: the plan of the re-read project must not contain a change
-	// that was reported done.
-	live, _, err := ReadLive(ctx, t, desired)
+	// that was reported done. Only what those changes touched is read
+	// beyond the fixed calls: their flows, their tenants' settings.
+	live, err := t.Client.ReadState(ctx, verifyReadOptions(desired, report.Done))
 	if err != nil {
-		return res, fmt.Errorf("verify after apply: %w", err)
+		return res, fmt.Errorf("verify after apply: read %s: %w", t.Description, err)
 	}
 	again := descope.Diff(live, desired)
 	for _, c := range again.Changes {
@@ -86,6 +87,21 @@ func Apply(ctx context.Context, t *Target, pl *Planned, opts ApplyOptions) (*App
 		}
 	}
 	return res, nil
+}
+
+// verifyReadOptions is what the plan of desired reads, narrowed to the
+// objects of the changes done.
+func verifyReadOptions(desired *descope.State, done []string) mgmt.ReadOptions {
+	opts := ReadOptionsFor(desired)
+	touched := make(map[string]bool, len(done))
+	for _, id := range done {
+		touched[id] = true
+	}
+	opts.Flows = slices.DeleteFunc(opts.Flows, func(id string) bool { return !touched[descope.ChangeID(descope.KindFlow, id)] })
+	opts.Settings = slices.DeleteFunc(opts.Settings, func(id string) bool { return !touched[descope.ChangeID(descope.KindTenant, id)] })
+	opts.Theme = opts.Theme && touched[descope.ChangeID(descope.KindTheme, "")]
+	opts.Project = opts.Project && touched[descope.ChangeID(descope.KindProject, "")]
+	return opts
 }
 
 // changeEvents passes the executor's events on to fn as events of the
@@ -119,10 +135,37 @@ type writer struct {
 	projectRoles, removedProjectRoles map[string]bool
 	// tenantRoles are the live tenant roles' names, by tenant id.
 	tenantRoles map[string]map[string]bool
+	// declaredProjectRoles are the desired project roles' names (and the
+	// preconfigured ones); declaredTenantRoles the desired tenant roles' keys.
+	declaredProjectRoles map[string]bool
+	declaredTenantRoles  map[string]bool
 }
 
-func newWriter(c *mgmt.Client, live *descope.State, p *descope.Plan) *writer {
-	w := &writer{c: c, projectRoles: projectRoles(live), removedProjectRoles: map[string]bool{}, tenantRoles: map[string]map[string]bool{}}
+// splitNewDefaultRoles splits the default roles a tenant is created with
+// into those the create can set and the tenant's own roles, which the plan
+// can only create after the tenant: names that are no project role, live or
+// declared, but a role the desired state declares for the tenant.
+func (w *writer) splitNewDefaultRoles(tenantID string, roles []string) (now, later []string) {
+	for _, r := range roles {
+		if !w.projectRoles[r] && !w.declaredProjectRoles[r] && w.declaredTenantRoles[tenantID+"/"+r] {
+			later = append(later, r)
+		} else {
+			now = append(now, r)
+		}
+	}
+	return now, later
+}
+
+func newWriter(c *mgmt.Client, live, desired *descope.State, p *descope.Plan) *writer {
+	w := &writer{c: c, projectRoles: projectRoles(live), removedProjectRoles: map[string]bool{}, tenantRoles: map[string]map[string]bool{},
+		declaredProjectRoles: projectRoles(desired), declaredTenantRoles: map[string]bool{}}
+	if desired != nil {
+		for _, r := range desired.Roles {
+			if r.Tenant != "" {
+				w.declaredTenantRoles[r.Key()] = true
+			}
+		}
+	}
 	for _, c := range p.Changes {
 		if r, ok := c.Before.(*descope.Role); ok && r.Tenant == "" && c.Action != descope.ActionUpdate {
 			w.removedProjectRoles[r.Name] = true
@@ -162,7 +205,7 @@ func projectRoles(s *descope.State) map[string]bool {
 // replace re-creates with its default roles unset, which it carries over:
 // the project roles, which the create sets (the plan deletes none of them
 // before it), and the tenant's own roles, which went with it and come back
-// when the plan creates them again (defaultRolesAfterReplace). A name that
+// when the plan creates them again (defaultRolesAfterCreate). A name that
 // is a live project role means the project role, as the API resolves a
 // default role's name (see descopetest's store.defaultRole): the wire gives
 // names only, so a default role that refers to the tenant's own role of the
@@ -223,14 +266,14 @@ func (w *writer) tenant(c *descope.Change) work {
 	case descope.ActionDelete:
 		return work{do: func(ctx context.Context) error { return w.c.DeleteTenant(ctx, before.ID, false) }, calls: 1}
 	case descope.ActionCreate:
-		roles := deref(after.DefaultRoles)
+		roles, _ := w.splitNewDefaultRoles(after.ID, deref(after.DefaultRoles))
 		return work{do: func(ctx context.Context) error { return w.createTenant(ctx, after, nil, roles, nil) }, calls: createTenantCalls(after, roles, false)}
 	case descope.ActionReplace:
 		// The delete step reads what the delete loses and the config may
 		// leave unset (the settings), and deletes; the create step creates
 		// the tenant again, with the default roles it keeps, and puts the
 		// settings back with the config's on top.
-		roles := deref(after.DefaultRoles)
+		roles, _ := w.splitNewDefaultRoles(after.ID, deref(after.DefaultRoles))
 		if after.DefaultRoles == nil {
 			roles, _ = w.carriedDefaultRoles(before)
 		}
@@ -298,29 +341,34 @@ func (w *writer) tenant(c *descope.Change) work {
 	}, calls: calls}
 }
 
-// defaultRolesAfterReplace returns the work that gives a replaced tenant
-// back the default roles that name its own roles, once the plan has created
-// those roles again; nil when there are none. The config leaves the
-// tenant's default roles unset, so they are carried over (see
-// carriedDefaultRoles); the create has already set the project roles among
-// them, and this write keeps those the plan does not remove (it may run
-// before or after their removal).
-func (w *writer) defaultRolesAfterReplace(c *descope.Change, p *descope.Plan) *mgmt.Item {
-	before, _ := c.Before.(*descope.Tenant)
+// defaultRolesAfterCreate returns the work that gives a tenant the plan
+// creates (or creates again) the default roles that name its own roles,
+// once the plan has created those roles; nil when there are none. They are
+// the config's (see splitNewDefaultRoles) or, for a replace whose config
+// leaves them unset, the replaced tenant's (see carriedDefaultRoles). The
+// create has already set the project roles among them, and this write keeps
+// those the plan does not remove (it may run before or after their removal).
+func (w *writer) defaultRolesAfterCreate(c *descope.Change, p *descope.Plan) *mgmt.Item {
 	after, _ := c.After.(*descope.Tenant)
-	if c.Kind != descope.KindTenant || c.Action != descope.ActionReplace || after.DefaultRoles != nil {
+	if c.Kind != descope.KindTenant || (c.Action != descope.ActionCreate && c.Action != descope.ActionReplace) {
 		return nil
 	}
-	project, own := w.carriedDefaultRoles(before)
-	var roles, deps []string
-	for _, r := range project {
-		if !w.removedProjectRoles[r] {
-			roles = append(roles, r)
+	var roles, own []string
+	if after.DefaultRoles != nil {
+		roles, own = w.splitNewDefaultRoles(after.ID, *after.DefaultRoles)
+	} else if before, ok := c.Before.(*descope.Tenant); ok {
+		var project []string
+		project, own = w.carriedDefaultRoles(before)
+		for _, r := range project {
+			if !w.removedProjectRoles[r] {
+				roles = append(roles, r)
+			}
 		}
 	}
+	var deps []string
 	for _, r := range own {
-		rc := p.Change(descope.ChangeID(descope.KindRole, before.ID+"/"+r))
-		if rc == nil || rc.Action != descope.ActionCreate {
+		rc := p.Change(descope.ChangeID(descope.KindRole, after.ID+"/"+r))
+		if rc == nil || (rc.Action != descope.ActionCreate && rc.Action != descope.ActionReplace) {
 			continue // gone with the tenant, and not declared again
 		}
 		roles, deps = append(roles, r), append(deps, rc.ID)
@@ -328,7 +376,7 @@ func (w *writer) defaultRolesAfterReplace(c *descope.Change, p *descope.Plan) *m
 	if len(deps) == 0 {
 		return nil
 	}
-	id := before.ID
+	id := after.ID
 	return &mgmt.Item{
 		ID: c.ID + "#defaultRoles", Weight: 1, Deps: append(deps, c.ID),
 		Do: func(ctx context.Context) error { return w.c.UpdateDefaultRoles(ctx, id, roles) },
