@@ -61,7 +61,10 @@ type FieldChange struct {
 
 // Plan is the difference between a live and a desired State, as data.
 type Plan struct {
-	// Changes are in execution order: every change comes after its Deps.
+	// Changes are in a stable order for display and execution: a change
+	// comes after its Deps, except where two replaces need each other's
+	// halves (tenants that swap parents); Steps gives the acyclic order in
+	// which a plan is carried out.
 	Changes []*Change
 	// Unmanaged lists, by kind, the sorted ids of the live objects that the
 	// configuration neither declares nor deletes.
