@@ -321,6 +321,27 @@ func TestExecutorInvalidItems(t *testing.T) {
 	}
 }
 
+// The report names the cycle itself, so that a plan's bug can be found.
+func TestExecutorReportsTheCycle(t *testing.T) {
+	items := []mgmt.Item{
+		{ID: "a", Deps: []string{"b"}, Do: noop}, {ID: "b", Deps: []string{"c"}, Do: noop},
+		{ID: "c", Deps: []string{"a"}, Do: noop}, {ID: "d", Deps: []string{"a"}, Do: noop},
+	}
+	rep := mgmt.NewExecutor(nil, 2).Run(context.Background(), items)
+	if len(rep.Cycles) != 1 || len(rep.Cycles[0]) != 4 {
+		t.Fatalf("Cycles = %q, want one cycle through a, b and c", rep.Cycles)
+	}
+	err := rep.Err()
+	if err == nil || !strings.Contains(err.Error(), "dependency cycle (each item waits for the next): ") {
+		t.Fatalf("Err() = %v, want it to name the cycle", err)
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		if !slices.Contains(rep.Cycles[0], id) {
+			t.Errorf("cycle %q lacks %s", rep.Cycles[0], id)
+		}
+	}
+}
+
 func TestExecutorEmpty(t *testing.T) {
 	rep := mgmt.NewExecutor(nil, 0).Run(context.Background(), nil)
 	if rep.Err() != nil || len(rep.Done)+len(rep.Failed)+len(rep.NotStarted) != 0 {
