@@ -45,6 +45,10 @@ type TenantSettings struct {
 	InactivityTime             int64    `json:"inactivityTime"`
 	InactivityTimeUnit         string   `json:"inactivityTimeUnit"`
 	JITDisabled                bool     `json:"JITDisabled"`
+	// SSOSetupSuiteSettings is the SSO setup suite's configuration
+	// ({enabled, styleId, disabledFeatures{...}}), kept as the JSON object
+	// it is.
+	SSOSetupSuiteSettings map[string]any `json:"ssoSetupSuiteSettings"`
 }
 
 // Role is a role as GET /v1/mgmt/role/all returns it. TenantID is "" for a
@@ -61,8 +65,10 @@ type Role struct {
 }
 
 // Permission is a permission as GET /v1/mgmt/permission/all returns it.
-// SystemDefault marks the preconfigured ones.
+// SystemDefault marks the preconfigured ones. Permissions are named by Name;
+// ID is what the server generated.
 type Permission struct {
+	ID            string `json:"id"`
 	Name          string `json:"name"`
 	Description   string `json:"description"`
 	SystemDefault bool   `json:"systemDefault"`
