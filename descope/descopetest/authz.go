@@ -6,32 +6,34 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
-// roleJSON is a role on the wire (descope-api.md section 4.5).
-type roleJSON struct {
-	ID              string   `json:"id"`
-	Name            string   `json:"name"`
-	Description     string   `json:"description"`
-	PermissionNames []string `json:"permissionNames"`
-	CreatedTime     int64    `json:"createdTime"`
-	TenantID        string   `json:"tenantId"`
-	Default         bool     `json:"default"`
-	Private         bool     `json:"private"`
+// view renders r for the wire (descope-api.md section 4.5).
+func (r *role) view() mgmt.Role {
+	return mgmt.Role{
+		ID:              r.ID,
+		Name:            r.Name,
+		Description:     r.Description,
+		PermissionNames: r.PermissionNames,
+		// Unix seconds, an int32 as on the real API (section 9).
+		CreatedTime: int32(r.CreatedTime),
+		TenantID:    r.TenantID,
+		Default:     r.Default,
+		Private:     r.Private,
+	}
 }
 
-func (r *role) view() roleJSON {
-	return roleJSON{r.ID, r.Name, r.Description, r.PermissionNames, r.CreatedTime, r.TenantID, r.Default, r.Private}
-}
-
+// rolesJSON is the answer of role/all, role/search and the role batches.
 type rolesJSON struct {
-	Roles []roleJSON `json:"roles"`
+	Roles []mgmt.Role `json:"roles"`
 }
 
 // roleViews renders roles in reverse creation order.
 func roleViews(list []*role) rolesJSON {
 	newestFirst(list, func(r *role) uint64 { return r.Seq })
-	out := make([]roleJSON, len(list))
+	out := make([]mgmt.Role, len(list))
 	for i, r := range list {
 		out[i] = r.view()
 	}
@@ -42,6 +44,9 @@ func roleViews(list []*role) rolesJSON {
 // delete name the role by id, or else by name within tenantId; a role found
 // by id keeps its tenant whatever tenantId says. Update renames it to
 // newName.
+//
+// It is not mgmt.Role: that type has no newName, and it has createdTime,
+// which a request must ignore as an unknown field rather than type-check.
 type roleRequest struct {
 	ID              string   `json:"id"`
 	Name            string   `json:"name"`
@@ -255,7 +260,7 @@ func (e *Emulator) roleSearch(c *call) (any, error) {
 		for _, r := range found {
 			byID[r.ID] = r
 		}
-		slices.SortStableFunc(out.Roles, func(a, b roleJSON) int {
+		slices.SortStableFunc(out.Roles, func(a, b mgmt.Role) int {
 			for _, s := range req.Sort {
 				if c := roleSortKeys[s.Field](byID[a.ID], byID[b.ID]); c != 0 {
 					if s.Desc {
@@ -369,16 +374,10 @@ func (e *Emulator) roleDeleteBatch(c *call) (any, error) {
 	})
 }
 
-// permissionJSON is a permission on the wire (descope-api.md section 4.6).
-type permissionJSON struct {
-	ID            string `json:"id"`
-	Name          string `json:"name"`
-	Description   string `json:"description"`
-	SystemDefault bool   `json:"systemDefault"`
-}
-
 // permissionRequest is a permission in create, update and their batches.
 // Update names the permission by name, or by id, and renames it to newName.
+// It is not mgmt.Permission: that has no newName, and it has systemDefault,
+// which a request cannot set and must ignore as an unknown field.
 type permissionRequest struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
@@ -481,12 +480,12 @@ func (e *Emulator) permissionDelete(c *call) (any, error) {
 
 func (e *Emulator) permissionAll(*call) (any, error) {
 	list := newestFirst(slices.Collect(maps.Values(e.st.Permissions)), func(p *permission) uint64 { return p.Seq })
-	out := make([]permissionJSON, len(list))
+	out := make([]mgmt.Permission, len(list))
 	for i, p := range list {
-		out[i] = permissionJSON{p.ID, p.Name, p.Description, p.SystemDefault}
+		out[i] = mgmt.Permission{ID: p.ID, Name: p.Name, Description: p.Description, SystemDefault: p.SystemDefault}
 	}
 	return struct {
-		Permissions []permissionJSON `json:"permissions"`
+		Permissions []mgmt.Permission `json:"permissions"`
 	}{out}, nil
 }
 

@@ -6,30 +6,13 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
-// tenantJSON is a tenant on the wire (descope-api.md section 4.1): every
-// field is emitted, empty ones included.
-type tenantJSON struct {
-	ID                      string         `json:"id"`
-	Name                    string         `json:"name"`
-	SelfProvisioningDomains []string       `json:"selfProvisioningDomains"`
-	CustomAttributes        map[string]any `json:"customAttributes"`
-	AuthType                string         `json:"authType"`
-	Domains                 []string       `json:"domains"`
-	CreatedTime             int64          `json:"createdTime"`
-	EnforceSSO              bool           `json:"enforceSSO"`
-	EnforceSSOExclusions    []string       `json:"enforceSSOExclusions"`
-	FederatedAppIDs         []string       `json:"federatedAppIds"`
-	Disabled                bool           `json:"disabled"`
-	Parent                  string         `json:"parent"`
-	Successors              []string       `json:"successors"`
-	DefaultRoles            []string       `json:"defaultRoles"`
-	RoleInheritance         string         `json:"roleInheritance"`
-}
-
-// tenantViews renders tenants for the wire, in reverse creation order.
-func (st *store) tenantViews(list []*tenant) []tenantJSON {
+// tenantViews renders tenants for the wire, in reverse creation order, as
+// mgmt.Tenant: every field is emitted, empty ones included.
+func (st *store) tenantViews(list []*tenant) []mgmt.Tenant {
 	successors := map[string][]*tenant{}
 	for _, t := range st.Tenants {
 		if t.Parent != "" {
@@ -37,36 +20,46 @@ func (st *store) tenantViews(list []*tenant) []tenantJSON {
 		}
 	}
 	newestFirst(list, func(t *tenant) uint64 { return t.Seq })
-	out := make([]tenantJSON, len(list))
+	out := make([]mgmt.Tenant, len(list))
 	for i, t := range list {
-		children := newestFirst(successors[t.ID], func(t *tenant) uint64 { return t.Seq })
-		ids := make([]string, len(children))
-		for j, c := range children {
-			ids[j] = c.ID
-		}
-		out[i] = tenantJSON{
+		out[i] = mgmt.Tenant{
 			ID:                      t.ID,
 			Name:                    t.Name,
 			SelfProvisioningDomains: t.SelfProvisioningDomains,
 			CustomAttributes:        t.CustomAttributes,
 			AuthType:                t.Settings.AuthType,
 			Domains:                 t.Settings.Domains,
-			CreatedTime:             t.CreatedTime,
-			EnforceSSO:              t.EnforceSSO,
-			EnforceSSOExclusions:    t.EnforceSSOExclusions,
-			FederatedAppIDs:         t.FederatedAppIDs,
-			Disabled:                t.Disabled,
-			Parent:                  t.Parent,
-			Successors:              ids,
-			DefaultRoles:            st.defaultRoleNames(t),
-			RoleInheritance:         t.RoleInheritance,
+			// Unix seconds, an int32 as on the real API (section 9).
+			CreatedTime:          int32(t.CreatedTime),
+			EnforceSSO:           t.EnforceSSO,
+			EnforceSSOExclusions: t.EnforceSSOExclusions,
+			Disabled:             t.Disabled,
+			Parent:               t.Parent,
+			Successors:           tenantIDs(newestFirst(successors[t.ID], func(t *tenant) uint64 { return t.Seq })),
+			DefaultRoles:         st.defaultRoleNames(t),
+			RoleInheritance:      t.RoleInheritance,
+			FederatedAppIDs:      t.FederatedAppIDs,
 		}
 	}
 	return out
 }
 
+// tenantIDs returns the ids of list, in its order (never nil).
+func tenantIDs(list []*tenant) []string {
+	ids := make([]string, len(list))
+	for i, t := range list {
+		ids[i] = t.ID
+	}
+	return ids
+}
+
 // tenantRequest is the body of tenant/create and tenant/update. Update has
 // no parent and ignores authType (deprecated; set through settings).
+//
+// It is not mgmt.Tenant: that type also holds the fields only an answer
+// has (domains, createdTime, successors, defaultRoles). A request must ignore
+// them as unknown fields, and decoding into mgmt.Tenant would type-check
+// them (a createdTime in milliseconds would not fit its int32).
 type tenantRequest struct {
 	ID                      string         `json:"id"`
 	Name                    string         `json:"name"`
@@ -222,11 +215,7 @@ func (e *Emulator) tenantDelete(c *call) (any, error) {
 		return nil, err
 	}
 	if children := e.st.children(t.ID); len(children) > 0 {
-		ids := make([]string, len(children))
-		for i, c := range children {
-			ids[i] = c.ID
-		}
-		return nil, invalid("tenant %q has sub-tenants (%s): delete them first", t.ID, strings.Join(ids, ", "))
+		return nil, invalid("tenant %q has sub-tenants (%s): delete them first", t.ID, strings.Join(tenantIDs(children), ", "))
 	}
 	delete(e.st.Tenants, t.ID)
 	delete(e.st.tenantNames, t.Name)
@@ -248,8 +237,9 @@ func (e *Emulator) tenantLoad(c *call) (any, error) {
 	return e.st.tenantViews([]*tenant{t})[0], nil
 }
 
+// tenantsJSON is the answer of tenant/all and tenant/search.
 type tenantsJSON struct {
-	Tenants []tenantJSON `json:"tenants"`
+	Tenants []mgmt.Tenant `json:"tenants"`
 }
 
 func (e *Emulator) tenantAll(*call) (any, error) {
