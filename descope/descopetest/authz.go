@@ -478,11 +478,16 @@ func (e *Emulator) permissionDelete(c *call) (any, error) {
 	return empty{}, nil
 }
 
+// view renders p for the wire (descope-api.md section 4.6).
+func (p *permission) view() mgmt.Permission {
+	return mgmt.Permission{ID: p.ID, Name: p.Name, Description: p.Description, SystemDefault: p.SystemDefault}
+}
+
 func (e *Emulator) permissionAll(*call) (any, error) {
 	list := newestFirst(slices.Collect(maps.Values(e.st.Permissions)), func(p *permission) uint64 { return p.Seq })
 	out := make([]mgmt.Permission, len(list))
 	for i, p := range list {
-		out[i] = mgmt.Permission{ID: p.ID, Name: p.Name, Description: p.Description, SystemDefault: p.SystemDefault}
+		out[i] = p.view()
 	}
 	return struct {
 		Permissions []mgmt.Permission `json:"permissions"`

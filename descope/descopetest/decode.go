@@ -2,11 +2,13 @@ package descopetest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,7 +29,7 @@ func decodeBody(body []byte, emptyOK bool, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return badRequest("%s", describeJSONError(err))
+		return badRequest("%s", describeJSONError(err, reflect.TypeOf(v)))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return badRequest("the request body is not valid JSON: unexpected data after the top-level object")
@@ -36,16 +38,52 @@ func decodeBody(body []byte, emptyOK bool, v any) error {
 }
 
 // describeJSONError turns a decoding error into a message that names the
-// field, in the request's own terms rather than Go's.
-func describeJSONError(err error) string {
+// field, in the request's own terms rather than Go's; t is the type decoded
+// into.
+func describeJSONError(err error, t reflect.Type) string {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
 		if typeErr.Field == "" {
 			return fmt.Sprintf("the request body must be %s, not %s", jsonKind(typeErr.Type), typeErr.Value)
 		}
-		return fmt.Sprintf("the %s field must be %s, not %s", typeErr.Field, jsonKind(typeErr.Type), typeErr.Value)
+		return fmt.Sprintf("the %s field must be %s, not %s", requestPath(t, typeErr.Field), jsonKind(typeErr.Type), typeErr.Value)
 	}
 	return "the request body is not valid JSON: " + strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// requestPath returns the path of a field that failed to decode into t
+// ("flow.metadata.name") without the Go names encoding/json puts in it for
+// the embedded structs on the way ("TenantSettings.enabled"), which the
+// request does not have.
+func requestPath(t reflect.Type, path string) string {
+	var out []string
+	for name := range strings.SplitSeq(path, ".") {
+		for t != nil && slices.Contains([]reflect.Kind{reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map}, t.Kind()) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			out, t = append(out, name), nil
+			continue
+		}
+		if f, ok := t.FieldByName(name); ok && f.Anonymous {
+			t = f.Type
+			continue
+		}
+		out, t = append(out, name), jsonFieldType(t, name)
+	}
+	return strings.Join(out, ".")
+}
+
+// jsonFieldType returns the type of the field of struct t that encodes as
+// name, or nil.
+func jsonFieldType(t reflect.Type, name string) reflect.Type {
+	for _, f := range reflect.VisibleFields(t) {
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.IsExported() && !f.Anonymous && cmp.Or(tag, f.Name) == name {
+			return f.Type
+		}
+	}
+	return nil
 }
 
 // jsonKind names the JSON type that a Go type decodes from.

@@ -79,7 +79,7 @@ func loadStore(path string) (*store, error) {
 	if err := unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("descopetest: read state file %s: %w", path, err)
 	}
-	if st.Format != 1 && st.Format != storeFormat {
+	if st.Format < 1 || st.Format > storeFormat {
 		return nil, fmt.Errorf("descopetest: read state file %s: format version %d, want %d", path, st.Format, storeFormat)
 	}
 	st.repair()

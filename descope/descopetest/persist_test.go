@@ -2,9 +2,11 @@ package descopetest
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -117,11 +119,12 @@ func TestPersistFailureIs500(t *testing.T) {
 }
 
 // A format 1 state file held default roles by name: reading it resolves
-// them as a set of default roles does, and the next write is format 2.
+// them as a set of default roles does, and the next write is the current
+// format.
 func TestStateFileFormat1(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "local.json")
 	v1 := `{"formatVersion": 1, "projectId": "P2old", "name": "Old",
-	  "tenants": {"T2a": {"seq": 1, "id": "T2a", "name": "A", "defaultRoles": ["Editor", "Local", "gone"]}},
+	  "tenants": {"T2a": {"seq": 1, "id": "T2a", "name": "A", "selfProvisioningDomains": ["a.com"], "defaultRoles": ["Editor", "Local", "gone"]}},
 	  "roles": {
 	    "ROLe": {"seq": 2, "id": "ROLe", "name": "Editor"},
 	    "ROLt": {"seq": 3, "id": "ROLt", "name": "Editor", "tenantId": "T2a"},
@@ -141,8 +144,51 @@ func TestStateFileFormat1(t *testing.T) {
 	if got := *e.State().Tenant("T2a").DefaultRoles; !slices.Equal(got, []string{"Editor", "Local"}) {
 		t.Errorf("default roles after deleting the tenant's Editor = %v: the name meant the project role", got)
 	}
+	if got := *e.State().Tenant("T2a").Domains; !slices.Equal(got, []string{"a.com"}) {
+		t.Errorf("self-provisioning domains read from format 1 = %v, want [a.com]", got)
+	}
 	raw, _ := os.ReadFile(path)
-	if !bytes.Contains(raw, []byte(`"formatVersion": 2`)) || bytes.Contains(raw, []byte(`"defaultRoles"`)) {
-		t.Errorf("state file after a write is not format 2:\n%s", raw)
+	if !bytes.Contains(raw, []byte(`"formatVersion": 3`)) || bytes.Contains(raw, []byte(`"defaultRoles"`)) {
+		t.Errorf("state file after a write is not format 3:\n%s", raw)
+	}
+}
+
+// A format 2 state file held a tenant's self-provisioning domains beside
+// its settings: reading it moves them into the settings, where tenant loads
+// and settings reads both find them, and the next write is format 3.
+func TestStateFileFormat2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "local.json")
+	v2 := `{"formatVersion": 2, "projectId": "P2old", "name": "Old",
+	  "tenants": {"T2a": {"seq": 1, "id": "T2a", "name": "A", "selfProvisioningDomains": ["a.com"],
+	    "settings": {"domains": ["sso.a.com"], "authType": "saml", "JITDisabled": true}}}}`
+	if err := os.WriteFile(path, []byte(v2), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Open(WithStateFile(path), WithRateLimit(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &tclient{t: t, e: e, http: &http.Client{Transport: e.Transport()}, base: "http://emulator.test"}
+	for _, path := range []string{"/v1/mgmt/tenant?id=T2a", "/v1/mgmt/tenant/settings?id=T2a"} {
+		if got := c.get(path)["selfProvisioningDomains"]; !reflect.DeepEqual(got, []any{"a.com"}) {
+			t.Errorf("%s: selfProvisioningDomains = %v, want [a.com]", path, got)
+		}
+	}
+	if s := c.get("/v1/mgmt/tenant/settings?id=T2a"); s["authType"] != "saml" || s["JITDisabled"] != true {
+		t.Errorf("settings read from format 2 = %v", s)
+	}
+	c.post("/v1/mgmt/project/update/name", map[string]any{"name": "New"})
+	raw, _ := os.ReadFile(path)
+	var file struct {
+		Format  int `json:"formatVersion"`
+		Tenants map[string]map[string]any
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	tenant := file.Tenants["T2a"]
+	settings, _ := tenant["settings"].(map[string]any)
+	if _, beside := tenant["selfProvisioningDomains"]; file.Format != 3 || beside || !reflect.DeepEqual(settings["selfProvisioningDomains"], []any{"a.com"}) {
+		t.Errorf("state file after a write is not format 3 with the domains in the settings:\n%s", raw)
 	}
 }

@@ -82,6 +82,8 @@ func TestValidationErrors(t *testing.T) {
 		{"flow metadata a list", "POST", "/v2/mgmt/flow/import", `{"flow":{"flowId":"f","metadata":[]}}`, 400, CodeBadRequest, "metadata field must be an object"},
 		{"screens not a list", "POST", "/v2/mgmt/flow/import", `{"flow":{"flowId":"f","screens":{}}}`, 400, CodeBadRequest, "screens field must be a list"},
 		{"ids a string", "POST", "/v1/mgmt/flow/list", `{"ids":"sign-in"}`, 400, CodeBadRequest, "ids field must be a list"},
+		{"setting a string", "POST", "/v1/mgmt/tenant/settings", `{"tenantId":"T2dup","enabled":"yes"}`, 400, CodeBadRequest, "the enabled field must be a boolean, not string"},
+		{"batch role field", "POST", "/v1/mgmt/role/create/batch", `{"roles":[{"name":"x","default":1}]}`, 400, CodeBadRequest, "the roles.default field must be a boolean, not number"},
 
 		// A required field missing or empty: 400 E011002, the live wording.
 		{"tenant create no name", "POST", "/v1/mgmt/tenant/create", `{"name":""}`, 400, CodeMissingArguments, "The name field is required"},

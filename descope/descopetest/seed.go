@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/descope-run/descope-run/descope"
+	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
 // Seed replaces the project's contents with s. The built-in flows, default
@@ -146,38 +147,12 @@ func seedTenant(st *store, in *descope.Tenant, now time.Time, ids *idSource) err
 	req.apply(t)
 	t.ID, t.Parent, t.CreatedTime = in.ID, deref(in.Parent), now.Unix()
 	if in.Settings != nil {
-		mergeSettings(&t.Settings, in.Settings)
-		if err := t.Settings.check(); err != nil {
+		t.Settings = *mgmt.MergeSettings(&t.Settings, in.Settings)
+		if err := checkSettings(&t.Settings); err != nil {
 			return err
 		}
 	}
 	return st.addTenant(t, ids)
-}
-
-// mergeSettings sets the settings fields that in manages.
-func mergeSettings(s *tenantSettings, in *descope.TenantSettings) {
-	if in.Domains != nil {
-		s.Domains = slices.Clone(*in.Domains)
-	}
-	setIf(&s.AuthType, in.AuthType)
-	setIf(&s.Enabled, in.SessionSettingsEnabled)
-	setIf(&s.RefreshTokenExpiration, in.RefreshTokenExpiration)
-	setIf(&s.RefreshTokenExpirationUnit, in.RefreshTokenExpirationUnit)
-	setIf(&s.SessionTokenExpiration, in.SessionTokenExpiration)
-	setIf(&s.SessionTokenExpirationUnit, in.SessionTokenExpirationUnit)
-	setIf(&s.StepupTokenExpiration, in.StepupTokenExpiration)
-	setIf(&s.StepupTokenExpirationUnit, in.StepupTokenExpirationUnit)
-	setIf(&s.EnableInactivity, in.EnableInactivity)
-	setIf(&s.InactivityTime, in.InactivityTime)
-	setIf(&s.InactivityTimeUnit, in.InactivityTimeUnit)
-	setIf(&s.JITDisabled, in.JITDisabled)
-}
-
-// setIf sets *dst to *src when src is not nil (a managed field).
-func setIf[T any](dst, src *T) {
-	if src != nil {
-		*dst = *src
-	}
 }
 
 func seedRole(st *store, in *descope.Role, now time.Time, ids *idSource) error {
@@ -259,17 +234,20 @@ func (e *Emulator) State() *descope.State {
 		Project: &descope.Project{ID: e.projectID, Name: descope.Ptr(st.Name), Tags: descope.Ptr(slices.Clone(st.Tags))},
 		Theme:   &descope.Theme{Document: plain(st.Theme).(map[string]any)},
 	}
+	// The objects are rendered as the API answers them and read as mgmt
+	// reads those answers, so that the two cannot disagree.
 	for _, p := range st.Permissions {
-		s.Permissions = append(s.Permissions, &descope.Permission{Name: p.Name, Description: descope.Ptr(p.Description), SystemDefault: p.SystemDefault})
+		v := p.view()
+		s.Permissions = append(s.Permissions, v.Model())
 	}
 	for _, r := range st.Roles {
-		s.Roles = append(s.Roles, &descope.Role{
-			Name: r.Name, Tenant: r.TenantID, Description: descope.Ptr(r.Description),
-			Permissions: descope.Ptr(slices.Clone(r.PermissionNames)), Default: descope.Ptr(r.Default), Private: descope.Ptr(r.Private),
-		})
+		v := r.view()
+		s.Roles = append(s.Roles, v.Model())
 	}
-	for _, t := range st.Tenants {
-		s.Tenants = append(s.Tenants, tenantState(t, st.defaultRoleNames(t)))
+	for _, v := range st.tenantViews(slices.Collect(maps.Values(st.Tenants))) {
+		t := v.Model()
+		t.Settings = st.Tenants[v.ID].Settings.Model()
+		s.Tenants = append(s.Tenants, t)
 	}
 	for _, id := range slices.Sorted(maps.Keys(st.Flows)) {
 		f := st.Flows[id]
@@ -277,35 +255,4 @@ func (e *Emulator) State() *descope.State {
 	}
 	s.Normalize()
 	return s
-}
-
-// tenantState returns t as descope-run reads it; defaultRoles are the names
-// of its default roles.
-func tenantState(t *tenant, defaultRoles []string) *descope.Tenant {
-	set := t.Settings
-	return &descope.Tenant{
-		ID:           t.ID,
-		Name:         t.Name,
-		Domains:      descope.Ptr(slices.Clone(t.SelfProvisioningDomains)),
-		Attributes:   descope.Ptr(plain(t.CustomAttributes).(map[string]any)),
-		EnforceSSO:   descope.Ptr(t.EnforceSSO),
-		Disabled:     descope.Ptr(t.Disabled),
-		Parent:       descope.Ptr(t.Parent),
-		DefaultRoles: descope.Ptr(defaultRoles),
-		Settings: &descope.TenantSettings{
-			Domains:                    descope.Ptr(slices.Clone(set.Domains)),
-			AuthType:                   descope.Ptr(set.AuthType),
-			SessionSettingsEnabled:     descope.Ptr(set.Enabled),
-			RefreshTokenExpiration:     descope.Ptr(set.RefreshTokenExpiration),
-			RefreshTokenExpirationUnit: descope.Ptr(set.RefreshTokenExpirationUnit),
-			SessionTokenExpiration:     descope.Ptr(set.SessionTokenExpiration),
-			SessionTokenExpirationUnit: descope.Ptr(set.SessionTokenExpirationUnit),
-			StepupTokenExpiration:      descope.Ptr(set.StepupTokenExpiration),
-			StepupTokenExpirationUnit:  descope.Ptr(set.StepupTokenExpirationUnit),
-			EnableInactivity:           descope.Ptr(set.EnableInactivity),
-			InactivityTime:             descope.Ptr(set.InactivityTime),
-			InactivityTimeUnit:         descope.Ptr(set.InactivityTimeUnit),
-			JITDisabled:                descope.Ptr(set.JITDisabled),
-		},
-	}
 }

@@ -9,13 +9,17 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
 // storeFormat is the version of the state file's format. Format 1 held a
 // tenant's default roles by name (defaultRoles); format 2 holds the ids of
-// the roles they refer to (defaultRoleIds), and a format 1 file is upgraded
-// when it is read.
-const storeFormat = 2
+// the roles they refer to (defaultRoleIds). Formats 1 and 2 held a tenant's
+// self-provisioning domains beside its settings; format 3 holds them in its
+// settings, as GET /v1/mgmt/tenant/settings answers them. An older file is
+// upgraded when it is read.
+const storeFormat = 3
 
 // store is the project's contents. It is also the state file's format, so
 // every field is exported to encoding/json. It is guarded by Emulator.mu.
@@ -35,50 +39,38 @@ type store struct {
 }
 
 type tenant struct {
-	Seq                     uint64         `json:"seq"`
-	ID                      string         `json:"id"`
-	Name                    string         `json:"name"`
-	CreatedTime             int64          `json:"createdTime"`
-	SelfProvisioningDomains []string       `json:"selfProvisioningDomains"`
-	CustomAttributes        map[string]any `json:"customAttributes"`
-	EnforceSSO              bool           `json:"enforceSSO"`
-	EnforceSSOExclusions    []string       `json:"enforceSSOExclusions"`
-	FederatedAppIDs         []string       `json:"federatedAppIds"`
-	Disabled                bool           `json:"disabled"`
-	Parent                  string         `json:"parent"`
-	RoleInheritance         string         `json:"roleInheritance"`
+	Seq                  uint64         `json:"seq"`
+	ID                   string         `json:"id"`
+	Name                 string         `json:"name"`
+	CreatedTime          int64          `json:"createdTime"`
+	CustomAttributes     map[string]any `json:"customAttributes"`
+	EnforceSSO           bool           `json:"enforceSSO"`
+	EnforceSSOExclusions []string       `json:"enforceSSOExclusions"`
+	FederatedAppIDs      []string       `json:"federatedAppIds"`
+	Disabled             bool           `json:"disabled"`
+	Parent               string         `json:"parent"`
+	RoleInheritance      string         `json:"roleInheritance"`
 	// DefaultRoleIDs are the ids of the roles a new member of the tenant
 	// gets (see store.defaultRole).
-	DefaultRoleIDs []string       `json:"defaultRoleIds"`
-	Settings       tenantSettings `json:"settings"`
+	DefaultRoleIDs []string `json:"defaultRoleIds"`
+	// Settings are the tenant's settings as GET /v1/mgmt/tenant/settings
+	// answers them. They hold the tenant's self-provisioning domains too,
+	// which tenant create and update also set: the API has one list,
+	// which appears in both answers.
+	Settings mgmt.TenantSettings `json:"settings"`
 	// V1DefaultRoles are the default roles by name, as a format 1 state
 	// file holds them; repair turns them into DefaultRoleIDs.
 	V1DefaultRoles []string `json:"defaultRoles,omitempty"`
-}
-
-// tenantSettings are the fields of GET/POST /v1/mgmt/tenant/settings other
-// than selfProvisioningDomains, with their wire names.
-type tenantSettings struct {
-	Domains                    []string       `json:"domains"`
-	AuthType                   string         `json:"authType"`
-	Enabled                    bool           `json:"enabled"`
-	RefreshTokenExpiration     int64          `json:"refreshTokenExpiration"`
-	RefreshTokenExpirationUnit string         `json:"refreshTokenExpirationUnit"`
-	SessionTokenExpiration     int64          `json:"sessionTokenExpiration"`
-	SessionTokenExpirationUnit string         `json:"sessionTokenExpirationUnit"`
-	StepupTokenExpiration      int64          `json:"stepupTokenExpiration"`
-	StepupTokenExpirationUnit  string         `json:"stepupTokenExpirationUnit"`
-	EnableInactivity           bool           `json:"enableInactivity"`
-	InactivityTime             int64          `json:"inactivityTime"`
-	InactivityTimeUnit         string         `json:"inactivityTimeUnit"`
-	JITDisabled                bool           `json:"JITDisabled"`
-	SSOSetupSuiteSettings      map[string]any `json:"ssoSetupSuiteSettings"`
+	// V2SelfProvisioningDomains are the self-provisioning domains as a
+	// format 1 or 2 state file holds them; repair moves them into Settings.
+	V2SelfProvisioningDomains []string `json:"selfProvisioningDomains,omitempty"`
 }
 
 // defaultSettings are a new tenant's settings: session settings off, with
 // Descope's project defaults filled in.
-func defaultSettings() tenantSettings {
-	return tenantSettings{
+func defaultSettings() mgmt.TenantSettings {
+	return mgmt.TenantSettings{
+		SelfProvisioningDomains:    []string{},
 		Domains:                    []string{},
 		AuthType:                   "none",
 		RefreshTokenExpiration:     4,
@@ -333,7 +325,6 @@ func (st *store) repair() {
 	st.tenantNames = make(map[string]string, len(st.Tenants))
 	for id, t := range st.Tenants {
 		st.tenantNames[t.Name] = id
-		t.SelfProvisioningDomains = nonNil(t.SelfProvisioningDomains)
 		t.CustomAttributes = nonNilMap(t.CustomAttributes)
 		t.EnforceSSOExclusions = nonNil(t.EnforceSSOExclusions)
 		t.FederatedAppIDs = nonNil(t.FederatedAppIDs)
@@ -345,9 +336,12 @@ func (st *store) repair() {
 			}
 			t.V1DefaultRoles = nil
 		}
+		if st.Format < 3 {
+			t.Settings.SelfProvisioningDomains = t.V2SelfProvisioningDomains
+			t.V2SelfProvisioningDomains = nil
+		}
 		t.DefaultRoleIDs = nonNil(t.DefaultRoleIDs)
-		t.Settings.Domains = nonNil(t.Settings.Domains)
-		t.Settings.SSOSetupSuiteSettings = nonNilMap(t.Settings.SSOSetupSuiteSettings)
+		repairSettings(&t.Settings)
 	}
 	for _, r := range st.Roles {
 		r.PermissionNames = nonNil(r.PermissionNames)
@@ -356,6 +350,14 @@ func (st *store) repair() {
 		f.Document = nonNilMap(f.Document)
 	}
 	st.Format = storeFormat
+}
+
+// repairSettings replaces nil lists and maps in s, so that they encode as []
+// and {}.
+func repairSettings(s *mgmt.TenantSettings) {
+	s.SelfProvisioningDomains = nonNil(s.SelfProvisioningDomains)
+	s.Domains = nonNil(s.Domains)
+	s.SSOSetupSuiteSettings = nonNilMap(s.SSOSetupSuiteSettings)
 }
 
 // clone returns a copy of the store that can be changed without touching
@@ -368,11 +370,11 @@ func (st *store) clone() *store {
 	c.Tenants = make(map[string]*tenant, len(st.Tenants))
 	for id, t := range st.Tenants {
 		tc := *t
-		tc.SelfProvisioningDomains = slices.Clone(t.SelfProvisioningDomains)
 		tc.CustomAttributes = deepCopy(t.CustomAttributes).(map[string]any)
 		tc.EnforceSSOExclusions = slices.Clone(t.EnforceSSOExclusions)
 		tc.FederatedAppIDs = slices.Clone(t.FederatedAppIDs)
 		tc.DefaultRoleIDs = slices.Clone(t.DefaultRoleIDs)
+		tc.Settings.SelfProvisioningDomains = slices.Clone(t.Settings.SelfProvisioningDomains)
 		tc.Settings.Domains = slices.Clone(t.Settings.Domains)
 		tc.Settings.SSOSetupSuiteSettings = deepCopy(t.Settings.SSOSetupSuiteSettings).(map[string]any)
 		c.Tenants[id] = &tc

@@ -25,7 +25,7 @@ func (st *store) tenantViews(list []*tenant) []mgmt.Tenant {
 		out[i] = mgmt.Tenant{
 			ID:                      t.ID,
 			Name:                    t.Name,
-			SelfProvisioningDomains: t.SelfProvisioningDomains,
+			SelfProvisioningDomains: t.Settings.SelfProvisioningDomains,
 			CustomAttributes:        t.CustomAttributes,
 			AuthType:                t.Settings.AuthType,
 			Domains:                 t.Settings.Domains,
@@ -97,7 +97,7 @@ func (req *tenantRequest) check() error {
 // apply overwrites the fields that update sets (all but id and parent).
 func (req *tenantRequest) apply(t *tenant) {
 	t.Name = req.Name
-	t.SelfProvisioningDomains = nonNil(req.SelfProvisioningDomains)
+	t.Settings.SelfProvisioningDomains = nonNil(req.SelfProvisioningDomains)
 	t.CustomAttributes = nonNilMap(req.CustomAttributes)
 	t.EnforceSSO = req.EnforceSSO
 	t.EnforceSSOExclusions = nonNil(req.EnforceSSOExclusions)
@@ -110,12 +110,11 @@ func (req *tenantRequest) apply(t *tenant) {
 // settings; id, name and time are set by the caller.
 func newTenant() *tenant {
 	return &tenant{
-		SelfProvisioningDomains: []string{},
-		CustomAttributes:        map[string]any{},
-		EnforceSSOExclusions:    []string{},
-		FederatedAppIDs:         []string{},
-		DefaultRoleIDs:          []string{},
-		Settings:                defaultSettings(),
+		CustomAttributes:     map[string]any{},
+		EnforceSSOExclusions: []string{},
+		FederatedAppIDs:      []string{},
+		DefaultRoleIDs:       []string{},
+		Settings:             defaultSettings(),
 	}
 }
 
@@ -264,7 +263,7 @@ func (req *tenantSearchRequest) matches(t *tenant) bool {
 	switch {
 	case len(req.TenantIDs) > 0 && !slices.Contains(req.TenantIDs, t.ID),
 		len(req.TenantNames) > 0 && !slices.Contains(req.TenantNames, t.Name),
-		len(req.TenantSelfProvisioningDomains) > 0 && !anyDomain(req.TenantSelfProvisioningDomains, t.SelfProvisioningDomains),
+		len(req.TenantSelfProvisioningDomains) > 0 && !anyDomain(req.TenantSelfProvisioningDomains, t.Settings.SelfProvisioningDomains),
 		len(req.TenantSSODomains) > 0 && !anyDomain(req.TenantSSODomains, t.Settings.Domains),
 		req.AuthType != "" && req.AuthType != t.Settings.AuthType,
 		req.ParentTenantID != "" && req.ParentTenantID != t.Parent,
@@ -332,28 +331,23 @@ func (e *Emulator) tenantSearch(c *call) (any, error) {
 	return tenantsJSON{e.st.tenantViews(nonNil(found))}, nil
 }
 
-// settingsJSON is the answer of GET /v1/mgmt/tenant/settings.
-type settingsJSON struct {
-	SelfProvisioningDomains []string `json:"selfProvisioningDomains"`
-	tenantSettings
-}
-
+// tenantSettingsGet answers GET /v1/mgmt/tenant/settings: the tenant's
+// settings as mgmt.TenantSettings, every field emitted.
 func (e *Emulator) tenantSettingsGet(c *call) (any, error) {
 	t, err := e.st.tenant("id", c.query.Get("id"))
 	if err != nil {
 		return nil, err
 	}
-	return settingsJSON{t.SelfProvisioningDomains, t.Settings}, nil
+	return t.Settings, nil
 }
 
 // settingsRequest is the body of POST /v1/mgmt/tenant/settings. It
-// overwrites every settings field and the self-provisioning domains, as the
-// real endpoint does; enforceSSO, enforceSSOExclusions and federatedAppIds
-// (which only Python sends) change only when present.
+// overwrites every settings field, the self-provisioning domains included,
+// as the real endpoint does; enforceSSO, enforceSSOExclusions and
+// federatedAppIds (which only Python sends) change only when present.
 type settingsRequest struct {
-	TenantID                string   `json:"tenantId"`
-	SelfProvisioningDomains []string `json:"selfProvisioningDomains"`
-	tenantSettings
+	TenantID string `json:"tenantId"`
+	mgmt.TenantSettings
 	EnforceSSO           *bool     `json:"enforceSSO"`
 	EnforceSSOExclusions *[]string `json:"enforceSSOExclusions"`
 	FederatedAppIDs      *[]string `json:"federatedAppIds"`
@@ -362,7 +356,9 @@ type settingsRequest struct {
 // expirationUnits are the values the *Unit settings accept; "" is unset.
 var expirationUnits = []string{"", "seconds", "minutes", "hours", "days", "weeks"}
 
-func (s *tenantSettings) check() error {
+// checkSettings validates the values of settings: their JSON types are
+// checked when they are decoded.
+func checkSettings(s *mgmt.TenantSettings) error {
 	if !slices.Contains(authTypes, s.AuthType) {
 		return invalid("authType %q is not one of \"none\", \"saml\", \"oidc\"", s.AuthType)
 	}
@@ -396,13 +392,11 @@ func (e *Emulator) tenantSettingsSet(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := req.check(); err != nil {
+	if err := checkSettings(&req.TenantSettings); err != nil {
 		return nil, err
 	}
-	t.SelfProvisioningDomains = nonNil(req.SelfProvisioningDomains)
-	t.Settings = req.tenantSettings
-	t.Settings.Domains = nonNil(t.Settings.Domains)
-	t.Settings.SSOSetupSuiteSettings = nonNilMap(t.Settings.SSOSetupSuiteSettings)
+	t.Settings = req.TenantSettings
+	repairSettings(&t.Settings)
 	if req.EnforceSSO != nil {
 		t.EnforceSSO = *req.EnforceSSO
 	}
