@@ -277,9 +277,18 @@ func (w *writer) tenant(c *descope.Change) work {
 		if after.DefaultRoles == nil {
 			roles, _ = w.carriedDefaultRoles(before)
 		}
-		var old *mgmt.TenantSettings // set by the delete step, which runs first
+		// Set by the delete step, which runs first: the tenant and its
+		// settings as the API holds them, fields descope-run does not
+		// model included (federated apps, SSO exclusions, role
+		// inheritance, the SSO setup suite).
+		var oldTenant *mgmt.Tenant
+		var old *mgmt.TenantSettings
 		return work{
 			del: func(ctx context.Context) error {
+				t, err := w.c.LoadTenant(ctx, before.ID)
+				if err != nil {
+					return fmt.Errorf("read before replace: %w", err)
+				}
 				s, err := w.c.TenantSettings(ctx, before.ID)
 				if err != nil {
 					return fmt.Errorf("read settings before replace: %w", err)
@@ -287,11 +296,11 @@ func (w *writer) tenant(c *descope.Change) work {
 				if err := w.c.DeleteTenant(ctx, before.ID, false); err != nil && !mgmt.IsNotFound(err) {
 					return fmt.Errorf("delete for replace: %w", err)
 				}
-				old = s
+				oldTenant, old = t, s
 				return nil
 			},
-			delCalls: 2,
-			do:       func(ctx context.Context) error { return w.createTenant(ctx, after, before, roles, old) },
+			delCalls: 3,
+			do:       func(ctx context.Context) error { return w.createTenant(ctx, after, oldTenant, roles, old) },
 			calls:    createTenantCalls(after, roles, true),
 		}
 	}
@@ -401,12 +410,12 @@ func createTenantCalls(t *descope.Tenant, roles []string, replace bool) int {
 }
 
 // createTenant creates t with the default roles roles. For a replace,
-// fields t leaves unset keep the replaced tenant's values: its own fields,
-// and oldSettings, its settings before the delete.
-func (w *writer) createTenant(ctx context.Context, t, replaced *descope.Tenant, roles []string, oldSettings *mgmt.TenantSettings) error {
+// fields t leaves unset keep the replaced tenant's values: replaced, the
+// tenant as read before the delete, and oldSettings, its settings.
+func (w *writer) createTenant(ctx context.Context, t *descope.Tenant, replaced *mgmt.Tenant, roles []string, oldSettings *mgmt.TenantSettings) error {
 	wire := mgmt.TenantFromModel(t)
 	if replaced != nil {
-		wire = mgmt.MergeTenant(mgmt.TenantFromModel(replaced), t)
+		wire = mgmt.MergeTenant(replaced, t)
 		wire.Parent = deref(t.Parent)
 	}
 	if _, err := w.c.CreateTenant(ctx, wire); err != nil {

@@ -2,9 +2,11 @@ package runtime
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/descope-run/descope-run/descope"
+	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
 // A tenant whose default roles name its own tenant role: the state a
@@ -50,6 +52,65 @@ func TestApplyDefaultRolesNamingTheTenantsOwnRole(t *testing.T) {
 			}
 			for _, c := range again.Plan.Changes {
 				t.Errorf("after apply, the plan still has %s %s %v", c.Action, c.ID, c.Fields)
+			}
+		})
+	}
+}
+
+// Fields descope-run does not model survive an update (read, merge, write)
+// and a replace (read before the delete, then create with them).
+func TestApplyKeepsUnmodelledTenantFields(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		desired *descope.Tenant
+	}{
+		{"update", &descope.Tenant{ID: "acme", Name: "Acme", EnforceSSO: descope.Ptr(true)}},
+		{"replace", &descope.Tenant{ID: "acme", Name: "Acme", Parent: descope.Ptr("group")}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			target, _ := newEmulatorTarget(t)
+			c := target.Client
+			for _, tn := range []*mgmt.Tenant{
+				{ID: "group", Name: "Group"},
+				{ID: "acme", Name: "Acme", FederatedAppIDs: []string{"app1"}, RoleInheritance: "userOnly", EnforceSSOExclusions: []string{"U2admin"}},
+			} {
+				if _, err := c.CreateTenant(ctx, tn); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := c.TenantSettings(ctx, "acme")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.SSOSetupSuiteSettings = map[string]any{"enabled": true, "styleId": "corporate"}
+			s.SessionTokenExpiration, s.SessionTokenExpirationUnit = 42, "minutes"
+			if err := c.ConfigureTenantSettings(ctx, "acme", s); err != nil {
+				t.Fatal(err)
+			}
+			desired := &descope.State{Tenants: []*descope.Tenant{{ID: "group", Name: "Group"}, tt.desired}}
+			pl, err := MakePlan(ctx, target, desired)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Apply(ctx, target, pl, ApplyOptions{})
+			if err != nil || res.Report.Err() != nil {
+				t.Fatalf("apply: %v %v", err, res.Report.Err())
+			}
+			got, err := c.LoadTenant(ctx, "acme")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.FederatedAppIDs, []string{"app1"}) || got.RoleInheritance != "userOnly" || !slices.Equal(got.EnforceSSOExclusions, []string{"U2admin"}) {
+				t.Errorf("after %s: federatedAppIds %q, roleInheritance %q, enforceSSOExclusions %q; want them kept",
+					tt.name, got.FederatedAppIDs, got.RoleInheritance, got.EnforceSSOExclusions)
+			}
+			gs, err := c.TenantSettings(ctx, "acme")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gs.SessionTokenExpiration != 42 || gs.SSOSetupSuiteSettings["styleId"] != "corporate" {
+				t.Errorf("after %s: settings %+v; want the session expiration and the SSO setup suite kept", tt.name, gs)
 			}
 		})
 	}

@@ -99,6 +99,26 @@ var wireCases = []wireCase{
 		reply: `{}`,
 	},
 	{
+		// A tenant read from the API has its federated apps: an update,
+		// which overwrites every field, sends them back.
+		name: "tenant update keeps federated apps",
+		do: func(ctx context.Context, c *mgmt.Client) (any, error) {
+			return nil, c.UpdateTenant(ctx, &mgmt.Tenant{ID: "T2x", Name: "X", FederatedAppIDs: []string{"app1"}})
+		},
+		method: "POST", path: "/v1/mgmt/tenant/update",
+		body:  `{"customAttributes":null,"disabled":false,"enforceSSO":false,"enforceSSOExclusions":null,"federatedAppIds":["app1"],"id":"T2x","name":"X","roleInheritance":"","selfProvisioningDomains":null}`,
+		reply: `{}`,
+	},
+	{
+		name: "tenant settings configure keeps the SSO setup suite",
+		do: func(ctx context.Context, c *mgmt.Client) (any, error) {
+			return nil, c.ConfigureTenantSettings(ctx, "acme", &mgmt.TenantSettings{SSOSetupSuiteSettings: map[string]any{"enabled": true}})
+		},
+		method: "POST", path: "/v1/mgmt/tenant/settings",
+		body:  `{"JITDisabled":false,"authType":"","domains":null,"enableInactivity":false,"enabled":false,"inactivityTime":0,"inactivityTimeUnit":"","refreshTokenExpiration":0,"refreshTokenExpirationUnit":"","selfProvisioningDomains":null,"sessionTokenExpiration":0,"sessionTokenExpirationUnit":"","ssoSetupSuiteSettings":{"enabled":true},"stepupTokenExpiration":0,"stepupTokenExpirationUnit":"","tenantId":"acme"}`,
+		reply: `{}`,
+	},
+	{
 		name: "tenant delete",
 		do: func(ctx context.Context, c *mgmt.Client) (any, error) {
 			return nil, c.DeleteTenant(ctx, "T2exampleTenant", false)

@@ -12,7 +12,10 @@ import (
 // their keys in alphabetical order and unset values as null or "".
 
 // tenantBody is the body of tenant create and update
-// (descope-api.md section 9). parent is sent on create only, and only when set.
+// (descope-api.md section 9). parent is sent on create only, and only when
+// set. federatedAppIds, which the Go SDK never sends, is sent when t has it
+// (a tenant read from the API): update overwrites every field, and a
+// read-merge-write must not clear it.
 func tenantBody(t *Tenant, create bool) map[string]any {
 	b := map[string]any{
 		"customAttributes":        t.CustomAttributes,
@@ -26,6 +29,9 @@ func tenantBody(t *Tenant, create bool) map[string]any {
 	}
 	if create && t.Parent != "" {
 		b["parent"] = t.Parent
+	}
+	if t.FederatedAppIDs != nil {
+		b["federatedAppIds"] = t.FederatedAppIDs
 	}
 	return b
 }
@@ -155,24 +161,30 @@ func (c *Client) ConfigureTenantSettings(ctx context.Context, id string, s *Tena
 	if id == "" {
 		return fmt.Errorf("%s: %w: empty id", op, ErrInvalidArgument)
 	}
+	body := map[string]any{
+		"JITDisabled":                s.JITDisabled,
+		"authType":                   s.AuthType,
+		"domains":                    s.Domains,
+		"enableInactivity":           s.EnableInactivity,
+		"enabled":                    s.SessionSettingsEnabled,
+		"inactivityTime":             s.InactivityTime,
+		"inactivityTimeUnit":         s.InactivityTimeUnit,
+		"refreshTokenExpiration":     s.RefreshTokenExpiration,
+		"refreshTokenExpirationUnit": s.RefreshTokenExpirationUnit,
+		"selfProvisioningDomains":    s.SelfProvisioningDomains,
+		"sessionTokenExpiration":     s.SessionTokenExpiration,
+		"sessionTokenExpirationUnit": s.SessionTokenExpirationUnit,
+		"stepupTokenExpiration":      s.StepupTokenExpiration,
+		"stepupTokenExpirationUnit":  s.StepupTokenExpirationUnit,
+		"tenantId":                   id,
+	}
+	// Settings read from the API carry the SSO setup suite's; the write
+	// overwrites every field, so they are sent back.
+	if s.SSOSetupSuiteSettings != nil {
+		body["ssoSetupSuiteSettings"] = s.SSOSetupSuiteSettings
+	}
 	return c.do(ctx, &call{op: op, method: http.MethodPost, path: "/v1/mgmt/tenant/settings",
-		body: map[string]any{
-			"JITDisabled":                s.JITDisabled,
-			"authType":                   s.AuthType,
-			"domains":                    s.Domains,
-			"enableInactivity":           s.EnableInactivity,
-			"enabled":                    s.SessionSettingsEnabled,
-			"inactivityTime":             s.InactivityTime,
-			"inactivityTimeUnit":         s.InactivityTimeUnit,
-			"refreshTokenExpiration":     s.RefreshTokenExpiration,
-			"refreshTokenExpirationUnit": s.RefreshTokenExpirationUnit,
-			"selfProvisioningDomains":    s.SelfProvisioningDomains,
-			"sessionTokenExpiration":     s.SessionTokenExpiration,
-			"sessionTokenExpirationUnit": s.SessionTokenExpirationUnit,
-			"stepupTokenExpiration":      s.StepupTokenExpiration,
-			"stepupTokenExpirationUnit":  s.StepupTokenExpirationUnit,
-			"tenantId":                   id,
-		},
+		body: body,
 		kind: kindWrite})
 }
 
