@@ -156,28 +156,45 @@ func renameIn(list []string, name, newName string) []string {
 	return list
 }
 
-func (e *Emulator) roleCreate(c *call) (any, error) {
+// createRoleOp is what role/create and its batch do to one role.
+func (e *Emulator) createRoleOp(c *call) func(*store, roleRequest) (*role, error) {
+	return func(st *store, req roleRequest) (*role, error) { return st.createRole(req, c.now, e.ids) }
+}
+
+func (e *Emulator) roleCreate(c *call) (any, error) { return e.writeRole(c, e.createRoleOp(c)) }
+func (e *Emulator) roleUpdate(c *call) (any, error) { return e.writeRole(c, (*store).updateRole) }
+
+func (e *Emulator) roleCreateBatch(c *call) (any, error) { return e.writeRoles(c, e.createRoleOp(c)) }
+func (e *Emulator) roleUpdateBatch(c *call) (any, error) { return e.writeRoles(c, (*store).updateRole) }
+
+// writeRole applies op to the role of the body; the answer is the role as
+// op left it.
+func (e *Emulator) writeRole(c *call, op func(*store, roleRequest) (*role, error)) (any, error) {
 	var req roleRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	r, err := e.st.createRole(req, c.now, e.ids)
+	r, err := op(e.st, req)
 	if err != nil {
 		return nil, err
 	}
 	return r.view(), nil
 }
 
-func (e *Emulator) roleUpdate(c *call) (any, error) {
-	var req roleRequest
+// writeRoles applies op to each role of a batch body {"roles":[...]}, all
+// or nothing; the answer is the roles as op left them.
+func (e *Emulator) writeRoles(c *call, op func(*store, roleRequest) (*role, error)) (any, error) {
+	var req struct {
+		Roles []roleRequest `json:"roles"`
+	}
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	r, err := e.st.updateRole(req)
+	roles, err := applyBatch(e, "roles", req.Roles, op)
 	if err != nil {
 		return nil, err
 	}
-	return r.view(), nil
+	return roleViews(roles), nil
 }
 
 func (e *Emulator) roleDelete(c *call) (any, error) {
@@ -306,36 +323,6 @@ func applyBatch[T, R any](e *Emulator, field string, items []T, op func(st *stor
 	return out, err
 }
 
-func (e *Emulator) roleCreateBatch(c *call) (any, error) {
-	var req struct {
-		Roles []roleRequest `json:"roles"`
-	}
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
-	created, err := applyBatch(e, "roles", req.Roles, func(st *store, rr roleRequest) (*role, error) {
-		return st.createRole(rr, c.now, e.ids)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return roleViews(created), nil
-}
-
-func (e *Emulator) roleUpdateBatch(c *call) (any, error) {
-	var req struct {
-		Roles []roleRequest `json:"roles"`
-	}
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
-	updated, err := applyBatch(e, "roles", req.Roles, (*store).updateRole)
-	if err != nil {
-		return nil, err
-	}
-	return roleViews(updated), nil
-}
-
 // roleDeleteBatch deletes the named roles. With no names and no ids it
 // deletes every role of every scope, as the real endpoint does
 // (descope-api.md section 4.5): the emulator logs that at warning level.
@@ -449,20 +436,50 @@ func (st *store) renameGrant(name, newName string) {
 	}
 }
 
+// createPermissionOp is what permission/create and its batch do to one
+// permission.
+func (e *Emulator) createPermissionOp(st *store, req permissionRequest) error {
+	return st.createPermission(req, e.ids)
+}
+
 func (e *Emulator) permissionCreate(c *call) (any, error) {
-	var req permissionRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
-	return empty{}, e.st.createPermission(req, e.ids)
+	return e.writePermission(c, e.createPermissionOp)
 }
 
 func (e *Emulator) permissionUpdate(c *call) (any, error) {
+	return e.writePermission(c, (*store).updatePermission)
+}
+
+func (e *Emulator) permissionCreateBatch(c *call) (any, error) {
+	return e.writePermissions(c, e.createPermissionOp)
+}
+
+func (e *Emulator) permissionUpdateBatch(c *call) (any, error) {
+	return e.writePermissions(c, (*store).updatePermission)
+}
+
+// writePermission applies op to the permission of the body.
+func (e *Emulator) writePermission(c *call, op func(*store, permissionRequest) error) (any, error) {
 	var req permissionRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	return empty{}, e.st.updatePermission(req)
+	return empty{}, op(e.st, req)
+}
+
+// writePermissions applies op to each permission of a batch body
+// {"permissions":[...]}, all or nothing.
+func (e *Emulator) writePermissions(c *call, op func(*store, permissionRequest) error) (any, error) {
+	var req struct {
+		Permissions []permissionRequest `json:"permissions"`
+	}
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	_, err := applyBatch(e, "permissions", req.Permissions, func(st *store, p permissionRequest) (struct{}, error) {
+		return struct{}{}, op(st, p)
+	})
+	return empty{}, err
 }
 
 func (e *Emulator) permissionDelete(c *call) (any, error) {
@@ -492,32 +509,6 @@ func (e *Emulator) permissionAll(*call) (any, error) {
 	return struct {
 		Permissions []mgmt.Permission `json:"permissions"`
 	}{out}, nil
-}
-
-func (e *Emulator) permissionCreateBatch(c *call) (any, error) {
-	var req struct {
-		Permissions []permissionRequest `json:"permissions"`
-	}
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
-	_, err := applyBatch(e, "permissions", req.Permissions, func(st *store, p permissionRequest) (struct{}, error) {
-		return struct{}{}, st.createPermission(p, e.ids)
-	})
-	return empty{}, err
-}
-
-func (e *Emulator) permissionUpdateBatch(c *call) (any, error) {
-	var req struct {
-		Permissions []permissionRequest `json:"permissions"`
-	}
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
-	_, err := applyBatch(e, "permissions", req.Permissions, func(st *store, p permissionRequest) (struct{}, error) {
-		return struct{}{}, st.updatePermission(p)
-	})
-	return empty{}, err
 }
 
 // permissionDeleteBatch deletes the named permissions. Unlike the role

@@ -11,6 +11,10 @@ import (
 
 // flowMetaJSON is an item of flow/list (descope-api.md section 4.2).
 // modifiedTime is a string, as the real API's int64 fields are.
+//
+// It is not mgmt.FlowMeta, which holds only what the client reads: it lacks
+// version, etag and fingerprint, and it leaves modifiedTime out when empty,
+// where the emulator must always send it.
 type flowMetaJSON struct {
 	ID           string `json:"id"`
 	Name         string `json:"name"`
