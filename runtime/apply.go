@@ -456,14 +456,6 @@ func (w *writer) configureSettings(ctx context.Context, id string, base *mgmt.Te
 	return nil
 }
 
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
-}
-
 func (w *writer) role(c *descope.Change) work {
 	before, _ := c.Before.(*descope.Role)
 	after, _ := c.After.(*descope.Role)

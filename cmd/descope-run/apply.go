@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -104,6 +103,11 @@ func runApply(cmd *cobra.Command, opts *ApplyOptions) error {
 			Hint:   "apply it with the environment it was planned in",
 		}
 	}
+	lock, err := f.lockProject(target, backup.OperationApply)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	planned, err := runtime.MakePlan(ctx, target, desired)
 	if err != nil {
 		return err
@@ -157,9 +161,22 @@ func execute(cmd *cobra.Command, e *execution) error {
 			Hint:   "check the own() claims; if the deletes are intended, raise --max-deletes",
 		}
 	}
+	if err := runtime.CheckSubTenants(p, e.planned.Live); err != nil {
+		return err
+	}
 	if e.ask {
 		if err := confirm(f.IO, target.Description); err != nil {
 			return err
+		}
+		// The project is locked against other applies, but not against the
+		// console: make sure it is still what the plan was made from.
+		if _, fp, err := runtime.ReadLive(ctx, target, e.planned.Desired); err != nil {
+			return err
+		} else if fp != e.planned.Fingerprint {
+			return &runtime.RefusedError{
+				Reason: "the live project changed while the plan waited for confirmation",
+				Hint:   "run " + e.operation + " again and review the new plan",
+			}
 		}
 	}
 
@@ -167,11 +184,6 @@ func execute(cmd *cobra.Command, e *execution) error {
 	if err != nil {
 		return err
 	}
-	lock, err := runtime.AcquireLock(filepath.Join(stateDir(store), "locks", target.ProjectID+".lock"), e.operation, f.Now())
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
 
 	meta := runtime.NewMetadata(e.operation, "before "+e.operation+" of "+e.subject, toolVersion(), workspaceRoot(e.ws), f.Now())
 	entry, _, err := runtime.TakeBackup(ctx, target, store, meta, runtime.TouchedTenants(p), false)
@@ -195,7 +207,7 @@ func execute(cmd *cobra.Command, e *execution) error {
 	if applyErr != nil {
 		audit.Result, audit.Error = "failed", applyErr.Error()
 	}
-	if err := runtime.AppendAudit(filepath.Join(stateDir(store), "audit.log"), audit); err != nil {
+	if err := f.appendAudit(audit); err != nil {
 		f.Logger().Warn("could not write the audit log", "err", err)
 	}
 	if policy, err := retention(e.ws); err != nil {

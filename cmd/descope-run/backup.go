@@ -414,6 +414,11 @@ preconfigured role and permissions are never deleted).`,
 			if err != nil {
 				return err
 			}
+			lock, err := f.lockProject(target, backup.OperationRestore)
+			if err != nil {
+				return err
+			}
+			defer lock.Release()
 			desired := backup.RestoreState(op.backup, kinds, prune)
 			planned, err := runtime.MakePlan(cmd.Context(), target, desired)
 			if err != nil {

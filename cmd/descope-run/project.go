@@ -63,8 +63,12 @@ func (f *Factory) openTargetID(ws *runtime.Workspace, pinned string) (*runtime.T
 // backupStore opens the backup store: --backup-dir, else descope-run.yaml's
 // backup.dir, else ~/.descope-mgmt/backups.
 func (f *Factory) backupStore(ws *runtime.Workspace, dir string, git bool) (*backup.DirStore, error) {
-	if dir == "" && ws != nil {
+	if dir == "" && ws != nil && ws.Config.Backup.Dir != "" {
+		// A relative backup.dir is relative to the workspace root.
 		dir = runtime.ExpandHome(ws.Config.Backup.Dir)
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(ws.Root, dir)
+		}
 	}
 	if dir == "" {
 		var err error
@@ -98,8 +102,24 @@ func retention(ws *runtime.Workspace) (backup.RetentionPolicy, error) {
 	return p, nil
 }
 
-// stateDir is where locks and the audit log live: beside the backup folder.
-func stateDir(store *backup.DirStore) string { return filepath.Dir(store.Root()) }
+// lockProject takes the project's lock for operation, under the user's
+// state folder (~/.descope-mgmt/locks), wherever the backups go.
+func (f *Factory) lockProject(t *runtime.Target, operation string) (*runtime.Lock, error) {
+	dir, err := runtime.StateDir()
+	if err != nil {
+		return nil, err
+	}
+	return runtime.AcquireLock(filepath.Join(dir, "locks", t.ProjectID+".lock"), operation, f.Now())
+}
+
+// appendAudit adds a line to the audit log, ~/.descope-mgmt/audit.log.
+func (f *Factory) appendAudit(e runtime.AuditEntry) error {
+	dir, err := runtime.StateDir()
+	if err != nil {
+		return err
+	}
+	return runtime.AppendAudit(filepath.Join(dir, "audit.log"), e)
+}
 
 // renderTarget describes a target for the JSON plan.
 func renderTarget(t *runtime.Target) render.Target {

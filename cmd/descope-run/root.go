@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -141,10 +142,41 @@ the workspace, so you can try everything without credentials.`,
 
 // Main runs descope-run with the process's arguments and returns the exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	f := &Factory{IO: SystemIO(), Globals: &GlobalOptions{}, Getenv: os.Getenv, Now: time.Now}
+	ctx, stop := interruptible(f.IO.ErrOut)
+	defer stop()
 	return Execute(ctx, f, os.Args[1:])
+}
+
+// interruptible returns a context that the first interrupt (Ctrl-C or
+// SIGTERM) cancels: an apply then starts no new work and waits for the
+// calls in flight, so that their outcome is known. A second interrupt
+// quits at once.
+func interruptible(stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		fmt.Fprintln(stderr, "\nInterrupted: starting no new work, waiting for the calls in flight (interrupt again to quit now).")
+		cancel()
+		select {
+		case <-sigs:
+			fmt.Fprintln(stderr, "Quitting: calls in flight may or may not have landed; run plan to see where the project stands.")
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }
 
 // Execute runs the command tree with args and maps the outcome to an exit

@@ -158,7 +158,10 @@ func (e *Executor) Run(ctx context.Context, items []Item) Report {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.finish(i, r.call(WithPrepaid(ctx, weight), i))
+			// Cancelling ctx stops new work; a call in flight runs to its
+			// end, so that its outcome is known (a write cut off halfway
+			// may or may not have landed).
+			r.finish(i, r.call(WithPrepaid(context.WithoutCancel(ctx), weight), i))
 			// The slot is freed after finish, so that the dispatcher,
 			// woken by it, already sees a failure.
 			<-slots
