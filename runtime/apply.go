@@ -77,8 +77,12 @@ func Apply(ctx context.Context, t *Target, pl *Planned, opts ApplyOptions) (*App
 		return res, fmt.Errorf("verify after apply: read %s: %w", t.Description, err)
 	}
 	again := descope.Diff(live, desired)
+	done := make(map[string]bool, len(report.Done))
+	for _, id := range report.Done {
+		done[id] = true
+	}
 	for _, c := range again.Changes {
-		if slices.Contains(report.Done, c.ID) {
+		if done[c.ID] {
 			var paths []string
 			for _, f := range c.Fields {
 				paths = append(paths, f.Path)

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,7 +67,7 @@ func BackupReadOptions(settings []string, allSettings bool) mgmt.ReadOptions {
 func TakeBackup(ctx context.Context, t *Target, store *backup.DirStore, meta backup.Metadata, settingsFor []string, all bool) (backup.Entry, *descope.State, error) {
 	live, err := t.Client.ReadState(ctx, BackupReadOptions(settingsFor, all))
 	if err != nil {
-		return backup.Entry{}, nil, fmt.Errorf("backup: read %s: %w", t.Description, err)
+		return backup.Entry{}, nil, fmt.Errorf("backup: %w", t.readError(err))
 	}
 	meta.ProjectID = t.ProjectID
 	entry, err := store.Write(ctx, backup.New(meta, live))
@@ -76,14 +77,21 @@ func TakeBackup(ctx context.Context, t *Target, store *backup.DirStore, meta bac
 	return entry, live, nil
 }
 
-// TouchedTenants returns the ids of the live tenants a plan updates, replaces
-// or deletes: those whose settings a pre-apply backup must hold.
+// TouchedTenants returns the ids of the live tenants whose settings a plan
+// may change or lose: those it deletes or replaces, and those whose settings
+// it updates. A pre-apply backup holds their settings (one call each).
 func TouchedTenants(p *descope.Plan) []string {
 	var ids []string
 	for _, c := range p.Changes {
-		if c.Kind == descope.KindTenant && c.Action != descope.ActionCreate {
-			ids = append(ids, c.Key)
+		if c.Kind != descope.KindTenant || c.Action == descope.ActionCreate {
+			continue
 		}
+		if c.Action == descope.ActionUpdate && !slices.ContainsFunc(c.Fields, func(f descope.FieldChange) bool {
+			return strings.HasPrefix(f.Path, "settings.")
+		}) {
+			continue
+		}
+		ids = append(ids, c.Key)
 	}
 	return ids
 }

@@ -48,7 +48,7 @@ func ReadOptionsFor(desired *descope.State) mgmt.ReadOptions {
 func ReadLive(ctx context.Context, t *Target, desired *descope.State) (*descope.State, string, error) {
 	live, err := t.Client.ReadState(ctx, ReadOptionsFor(desired))
 	if err != nil {
-		return nil, "", fmt.Errorf("read %s: %w", t.Description, err)
+		return nil, "", t.readError(err)
 	}
 	fp, err := Fingerprint(live)
 	if err != nil {
@@ -145,4 +145,13 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// readError wraps a failed read of the target, with a hint when the
+// credentials were refused.
+func (t *Target) readError(err error) error {
+	if mgmt.IsAuth(err) && t.KeyEnv != "" {
+		return fmt.Errorf("read %s: %w (check %s: it must hold a management key of project %s, with a role that may manage it)", t.Description, err, t.KeyEnv, t.ProjectID)
+	}
+	return fmt.Errorf("read %s: %w", t.Description, err)
 }

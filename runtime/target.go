@@ -33,6 +33,8 @@ type Target struct {
 	Description string
 	ProjectID   string
 	BaseURL     string
+	// KeyEnv is the environment variable the management key came from.
+	KeyEnv string
 	// Local is set for the embedded local project; StatePath is its file.
 	Local     bool
 	StatePath string
@@ -102,6 +104,7 @@ func OpenTarget(ws *Workspace, opts TargetOptions) (*Target, error) {
 		Description: fmt.Sprintf("Descope project %s at %s", projectID, strings.TrimSuffix(baseURL, "/")),
 		ProjectID:   projectID,
 		BaseURL:     baseURL,
+		KeyEnv:      keyEnv,
 		Client:      client,
 	}, nil
 }

@@ -247,7 +247,7 @@ func runChanges(cmd *cobra.Command, f *Factory, target *runtime.Target, planned 
 		fmt.Fprintf(out, "\nApply failed: %d done, %d failed, %d not started.\n", len(r.Done), len(r.Failed), len(r.NotStarted))
 		for _, fl := range r.Failed {
 			where := ""
-			if c := p.Change(fl.ID); c != nil && c.Origin.Pos() != "" {
+			if c := p.Change(changeOf(fl.ID)); c != nil && c.Origin.Pos() != "" {
 				where = " (declared at " + c.Origin.Pos() + ")"
 			}
 			fmt.Fprintf(out, "  failed: %s%s: %v\n", fl.ID, where, fl.Err)
@@ -295,4 +295,11 @@ func readLine(r io.Reader) (string, error) {
 		return line, nil
 	}
 	return line, err
+}
+
+// changeOf returns the ID of the change an executor item belongs to: the
+// item's own, less a step's suffix ("tenant:acme#delete" -> "tenant:acme").
+func changeOf(itemID string) string {
+	id, _, _ := strings.Cut(itemID, "#")
+	return id
 }

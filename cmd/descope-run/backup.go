@@ -33,9 +33,11 @@ func NewCmdBackup(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "backup",
 		Short: "Create, list, inspect, compare, restore and prune backups",
-		Long: `Backups are full copies of a project's tenants (with settings), flows, theme,
-roles, permissions and project settings, written before every apply and
-restore and on demand. They live in ~/.descope-mgmt/backups/<project-id>/
+		Long: `Backups are copies of a project's tenants, flows (with their documents), theme,
+roles, permissions and project name and tags, written before every apply and
+restore and on demand. backup create also holds every tenant's settings; the
+backup an apply or restore takes first holds the settings of the tenants it
+changes, deletes or replaces. They live in ~/.descope-mgmt/backups/<project-id>/
 (--backup-dir or backup.dir in descope-run.yaml), one checksummed file each.
 
 A backup is named by its id, a unique prefix of it, "latest" (the newest) or
@@ -322,11 +324,11 @@ func orDash(s string) string {
 }
 
 func newCmdBackupDiff(o *BackupOptions) *cobra.Command {
-	var showUnmanaged bool
+	var showUnmanaged, prune bool
 	cmd := &cobra.Command{
 		Use:   "diff ID [ID2|live|SCRIPT]",
 		Short: "Show the plan between a backup and another backup, the live project or a config",
-		Long: `Show, as a plan, what would change:
+		Long: `Show, as a plan, what would change (with --prune, as restore --prune would):
   diff ID            the live project restored to backup ID (same as "diff ID live")
   diff ID ID2        a project as in backup ID, restored to backup ID2
   diff ID SCRIPT     a project as in backup ID, with the config SCRIPT applied`,
@@ -351,7 +353,7 @@ func newCmdBackupDiff(o *BackupOptions) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				desired = backup.RestoreState(from, nil, true)
+				desired = backup.RestoreState(from, nil, prune)
 				if live, err = target.Client.ReadState(ctx, runtime.ReadOptionsFor(desired)); err != nil {
 					return fmt.Errorf("read %s: %w", target.Description, err)
 				}
@@ -368,7 +370,7 @@ func newCmdBackupDiff(o *BackupOptions) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				live, desired = from.State(), backup.RestoreState(to, nil, true)
+				live, desired = from.State(), backup.RestoreState(to, nil, prune)
 				header = fmt.Sprintf("Diff: backup %s, restored to backup %s", fromEntry.ID, toEntry.ID)
 			}
 			return render.Text(f.IO.Out, descope.Diff(live, desired), render.TextOptions{
@@ -377,6 +379,7 @@ func newCmdBackupDiff(o *BackupOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&showUnmanaged, "show-unmanaged", false, "list the objects the other side does not manage")
+	cmd.Flags().BoolVar(&prune, "prune", false, "also show the deletes of objects the backup did not have, as restore --prune would")
 	return cmd
 }
 

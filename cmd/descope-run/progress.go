@@ -17,12 +17,17 @@ type progress struct {
 	w     io.Writer
 	tty   bool
 	total int
-	plan  *descope.Plan
-	drawn bool
+	// actions are the plan's actions by change ID.
+	actions map[string]descope.Action
+	drawn   bool
 }
 
 func newProgress(w io.Writer, tty bool, total int, p *descope.Plan) *progress {
-	return &progress{w: w, tty: tty, total: total, plan: p}
+	actions := make(map[string]descope.Action, len(p.Changes))
+	for _, c := range p.Changes {
+		actions[c.ID] = c.Action
+	}
+	return &progress{w: w, tty: tty, total: total, actions: actions}
 }
 
 var actionWords = map[descope.Action]string{
@@ -39,8 +44,8 @@ func (p *progress) event(ev mgmt.Event) {
 	what := "failed"
 	if ev.Kind == mgmt.EventDone {
 		what = "done"
-		if c := p.plan.Change(ev.ID); c != nil {
-			what = actionWords[c.Action]
+		if a, ok := p.actions[ev.ID]; ok {
+			what = actionWords[a]
 		}
 	}
 	if !p.tty {
