@@ -65,12 +65,19 @@ func BackupReadOptions(settings []string, allSettings bool) mgmt.ReadOptions {
 // settingsFor names the tenants whose settings are read (nil and all=false
 // reads none; all=true reads every tenant's).
 func TakeBackup(ctx context.Context, t *Target, store *backup.DirStore, meta backup.Metadata, settingsFor []string, all bool) (backup.Entry, *descope.State, error) {
-	live, err := t.Client.ReadState(ctx, BackupReadOptions(settingsFor, all))
+	opts := BackupReadOptions(settingsFor, all)
+	var files map[string]any
+	opts.SnapshotFiles = &files
+	live, err := t.Client.ReadState(ctx, opts)
 	if err != nil {
 		return backup.Entry{}, nil, fmt.Errorf("backup: %w", t.readError(err))
 	}
 	meta.ProjectID = t.ProjectID
-	entry, err := store.Write(ctx, backup.New(meta, live))
+	b := backup.New(meta, live)
+	if b.ProjectSettings != nil {
+		b.ProjectSettings.SnapshotFiles = files
+	}
+	entry, err := store.Write(ctx, b)
 	if err != nil {
 		return backup.Entry{}, nil, fmt.Errorf("backup: %w", err)
 	}

@@ -30,6 +30,10 @@ type ReadOptions struct {
 	// call, but a large answer (the whole project configuration). Without
 	// it the State's Project is nil.
 	Project bool
+	// SnapshotFiles, when set with Project, receives the snapshot's files
+	// (the whole project configuration, as the export returns it), for a
+	// backup to keep.
+	SnapshotFiles *map[string]any
 	// Concurrency bounds the calls in flight (default 8); the pacer paces them.
 	Concurrency int
 }
@@ -108,6 +112,9 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 			return nil, fmt.Errorf("read project %s: %w", c.projectID, err)
 		}
 		s.Project = p
+		if opts.SnapshotFiles != nil {
+			*opts.SnapshotFiles = files
+		}
 	}
 	s.Normalize()
 	return s, nil
