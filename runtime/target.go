@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -143,6 +144,9 @@ func openLocal(ws *Workspace, opts TargetOptions, logger hclog.Logger) (*Target,
 		descopetest.WithStateFile(path),
 		descopetest.WithRateLimit(0, 0), // the local project never throttles
 		descopetest.WithRequestLogLimit(1),
+		// Write the file at most every second, not once per request: each
+		// write is the whole project. Close writes the rest.
+		descopetest.WithPersistInterval(time.Second),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("local project %s: %w (delete the file to start afresh)", path, err)
@@ -172,6 +176,18 @@ func openLocal(ws *Workspace, opts TargetOptions, logger hclog.Logger) (*Target,
 		Client:      client,
 		emulator:    emu,
 	}, nil
+}
+
+// Close writes what the local project still holds back to its file; for a
+// real target it does nothing. Call it when done with the target.
+func (t *Target) Close() error {
+	if t.emulator == nil {
+		return nil
+	}
+	if err := t.emulator.Flush(); err != nil {
+		return fmt.Errorf("save local project %s: %w", t.StatePath, err)
+	}
+	return nil
 }
 
 // Emulator returns the emulator behind a local target, or nil.

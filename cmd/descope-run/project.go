@@ -57,7 +57,12 @@ func (f *Factory) openTargetID(ws *runtime.Workspace, pinned string) (*runtime.T
 			opts.KeyEnv = pc.KeyEnv
 		}
 	}
-	return runtime.OpenTarget(ws, opts)
+	t, err := runtime.OpenTarget(ws, opts)
+	if err != nil {
+		return nil, err
+	}
+	f.closers = append(f.closers, t.Close)
+	return t, nil
 }
 
 // backupStore opens the backup store: --backup-dir, else descope-run.yaml's

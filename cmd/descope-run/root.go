@@ -59,6 +59,8 @@ type Factory struct {
 	Getenv  func(string) string
 	Now     func() time.Time
 	logger  hclog.Logger
+	// closers run when the command is done (targets save what they hold).
+	closers []func() error
 }
 
 // Logger returns the logger configured by --log-level or DESCOPE_RUN_LOG.
@@ -185,6 +187,12 @@ func Execute(ctx context.Context, f *Factory, args []string) int {
 	root := NewRootCmd(f)
 	root.SetArgs(terraformFlags(args))
 	err := root.ExecuteContext(ctx)
+	for _, c := range f.closers {
+		if cerr := c(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}
+	f.closers = nil
 	if err == nil {
 		return ExitOK
 	}

@@ -30,11 +30,16 @@ type Emulator struct {
 	latency   time.Duration
 	logger    *slog.Logger
 	statePath string
-	ids       *idSource
-	limiter   *limiter
-	faults    faultSet
-	closing   chan struct{} // closed when a Server shuts down: ends latency waits
-	closeOnce sync.Once
+	// persistEvery, when set, spaces state file writes; dirty marks a
+	// write not yet persisted and persisted the time of the last one.
+	persistEvery time.Duration
+	dirty        bool
+	persisted    time.Time
+	ids          *idSource
+	limiter      *limiter
+	faults       faultSet
+	closing      chan struct{} // closed when a Server shuts down: ends latency waits
+	closeOnce    sync.Once
 
 	mu sync.RWMutex
 	st *store // guarded by mu
@@ -87,14 +92,15 @@ func Open(opts ...Option) (*Emulator, error) {
 		seed = rand.Uint64()
 	}
 	e := &Emulator{
-		clock:     cfg.clock,
-		latency:   cfg.latency,
-		logger:    cfg.logger,
-		statePath: cfg.statePath,
-		ids:       &idSource{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))},
-		limiter:   newLimiter(cfg.limit, cfg.window, cfg.penalty),
-		closing:   make(chan struct{}),
-		logLimit:  cfg.logLimit,
+		clock:        cfg.clock,
+		latency:      cfg.latency,
+		logger:       cfg.logger,
+		statePath:    cfg.statePath,
+		persistEvery: cfg.persistEvery,
+		ids:          &idSource{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))},
+		limiter:      newLimiter(cfg.limit, cfg.window, cfg.penalty),
+		closing:      make(chan struct{}),
+		logLimit:     cfg.logLimit,
 	}
 	for _, pf := range cfg.faults {
 		e.faults.set(pf.pattern, pf.fault)
@@ -377,7 +383,7 @@ func (e *Emulator) run(rt route, c *call) *response {
 	}
 	v, err := rt.handle(e, c)
 	if err == nil && rt.write {
-		err = e.persistLocked()
+		err = e.persistSoonLocked()
 	}
 	if err != nil {
 		var ae *apiError

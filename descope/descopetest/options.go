@@ -17,6 +17,7 @@ type config struct {
 	clock          func() time.Time
 	latency        time.Duration
 	statePath      string
+	persistEvery   time.Duration
 	seed           int64
 	seeded         bool
 	faults         []patternFault
@@ -108,6 +109,14 @@ func WithFault(pattern string, f Fault) Option {
 // default discards everything.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
+}
+
+// WithPersistInterval writes the state file at most once per d, instead of
+// after every write: a big apply then costs one write per interval rather
+// than one per request, each of the whole project. Flush writes what is
+// left; until then, a crash loses at most the last interval's writes.
+func WithPersistInterval(d time.Duration) Option {
+	return func(c *config) { c.persistEvery = d }
 }
 
 // WithRequestLogLimit keeps only the newest n requests in the request log

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // persistLocked writes the store to the state file, if there is one. The
@@ -24,6 +25,39 @@ func (e *Emulator) persistLocked() error {
 		return err
 	}
 	return nil
+}
+
+// persistSoonLocked persists a write: at once, or with WithPersistInterval
+// once the interval since the last write of the file has passed. The caller
+// holds e.mu for writing.
+func (e *Emulator) persistSoonLocked() error {
+	if e.persistEvery <= 0 {
+		return e.persistLocked()
+	}
+	e.dirty = true
+	if now := time.Now(); now.Sub(e.persisted) >= e.persistEvery {
+		return e.flushLocked(now)
+	}
+	return nil
+}
+
+func (e *Emulator) flushLocked(now time.Time) error {
+	if err := e.persistLocked(); err != nil {
+		return err
+	}
+	e.dirty, e.persisted = false, now
+	return nil
+}
+
+// Flush writes the writes that WithPersistInterval has held back to the
+// state file. Call it before the emulator goes away.
+func (e *Emulator) Flush() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.dirty {
+		return nil
+	}
+	return e.flushLocked(time.Now())
 }
 
 // writeFileAtomic replaces path with data so that a reader sees the old

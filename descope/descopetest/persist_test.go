@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/descope-run/descope-run/descope"
 )
 
 func TestStateFileRoundTrip(t *testing.T) {
@@ -190,5 +193,34 @@ func TestStateFileFormat2(t *testing.T) {
 	settings, _ := tenant["settings"].(map[string]any)
 	if _, beside := tenant["selfProvisioningDomains"]; file.Format != 3 || beside || !reflect.DeepEqual(settings["selfProvisioningDomains"], []any{"a.com"}) {
 		t.Errorf("state file after a write is not format 3 with the domains in the settings:\n%s", raw)
+	}
+}
+
+// With WithPersistInterval, writes within the interval reach the state
+// file only on Flush.
+func TestPersistInterval(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "local.json")
+	e, err := Open(WithStateFile(path), WithRateLimit(0, 0), WithPersistInterval(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &tclient{t: t, e: e, http: &http.Client{Transport: e.Transport()}, base: "http://emulator.test"}
+	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2first", "name": "First"}) // the first write persists
+	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2second", "name": "Second"})
+	reload := func() *descope.State {
+		r, err := Open(WithStateFile(path), WithRateLimit(0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.State()
+	}
+	if s := reload(); s.Tenant("T2first") == nil || s.Tenant("T2second") != nil {
+		t.Fatalf("before Flush the file holds %d tenants; want the first write only", len(s.Tenants))
+	}
+	if err := e.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if s := reload(); s.Tenant("T2second") == nil {
+		t.Fatal("after Flush the file lacks the second write")
 	}
 }
