@@ -212,14 +212,17 @@ func (c *yamlConverter) convert(n *yaml.Node) (starlark.Value, error) {
 
 func (c *yamlConverter) mapping(n *yaml.Node) (starlark.Value, error) {
 	d := starlark.NewDict(len(n.Content) / 2)
-	lines := make(map[string]int, len(n.Content)/2) // explicit keys -> line
+	var merged map[string]bool // keys that came from a merge, once there is one
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], n.Content[i+1]
 		if kn.Kind == yaml.ScalarNode && kn.ShortTag() == "!!merge" {
 			// Merged keys take the merge key's place and never replace a
 			// key the mapping or an earlier merge already has; explicit
 			// keys after it replace their values.
-			if err := c.merge(d, vn); err != nil {
+			if merged == nil {
+				merged = map[string]bool{}
+			}
+			if err := c.merge(d, vn, merged); err != nil {
 				return nil, err
 			}
 			continue
@@ -232,10 +235,10 @@ func (c *yamlConverter) mapping(n *yaml.Node) (starlark.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		if first, dup := lines[k.String()]; dup {
-			return nil, fmt.Errorf("line %d: mapping key %s already defined at line %d", kn.Line, k, first)
+		if _, found, _ := d.Get(k); found && !merged[k.String()] {
+			return nil, fmt.Errorf("line %d: mapping key %s already defined at line %d", kn.Line, k, firstKeyLine(n, kn))
 		}
-		lines[k.String()] = kn.Line
+		delete(merged, k.String())
 		if err := d.SetKey(k, v); err != nil {
 			return nil, fmt.Errorf("line %d: %w", kn.Line, err)
 		}
@@ -243,8 +246,20 @@ func (c *yamlConverter) mapping(n *yaml.Node) (starlark.Value, error) {
 	return d, nil
 }
 
-// merge applies a merge key's value, a mapping or a list of mappings.
-func (c *yamlConverter) merge(d *starlark.Dict, m *yaml.Node) error {
+// firstKeyLine returns the line of the first key of mapping n written like
+// key (for the error about a key written twice).
+func firstKeyLine(n, key *yaml.Node) int {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Kind == key.Kind && k.Value == key.Value {
+			return k.Line
+		}
+	}
+	return key.Line
+}
+
+// merge applies a merge key's value, a mapping or a list of mappings,
+// recording the keys it adds in merged.
+func (c *yamlConverter) merge(d *starlark.Dict, m *yaml.Node, merged map[string]bool) error {
 	sources := []*yaml.Node{m}
 	if m.Kind == yaml.SequenceNode {
 		sources = m.Content
@@ -261,6 +276,7 @@ func (c *yamlConverter) merge(d *starlark.Dict, m *yaml.Node) error {
 		for _, item := range md.Items() {
 			if _, found, _ := d.Get(item[0]); !found {
 				_ = d.SetKey(item[0], item[1])
+				merged[item[0].String()] = true
 			}
 		}
 	}
