@@ -55,8 +55,13 @@ func Apply(ctx context.Context, t *Target, pl *Planned, opts ApplyOptions) (*App
 			items = append(items, mgmt.Item{ID: s.ID, Weight: wk.delCalls, Deps: s.Deps, Do: wk.del})
 			continue
 		}
-		items = append(items, mgmt.Item{ID: s.ID, Weight: wk.calls, Deps: s.Deps, Do: wk.do})
+		// A replace's create finishes what its delete began: it runs even
+		// when the apply stops for a failure elsewhere or an interrupt, so
+		// the object is not left deleted (mgmt.Item.Finish).
+		replace := s.Change.Action == descope.ActionReplace
+		items = append(items, mgmt.Item{ID: s.ID, Weight: wk.calls, Deps: s.Deps, Do: wk.do, Finish: replace})
 		if follow := w.defaultRolesAfterCreate(s.Change, p); follow != nil {
+			follow.Finish = replace
 			items = append(items, *follow)
 		}
 	}
@@ -143,6 +148,10 @@ type writer struct {
 	// preconfigured ones); declaredTenantRoles the desired tenant roles' keys.
 	declaredProjectRoles map[string]bool
 	declaredTenantRoles  map[string]bool
+	// liveRoles are the live roles by key; removedPermissions the
+	// permissions the plan deletes.
+	liveRoles          map[string]*descope.Role
+	removedPermissions map[string]bool
 }
 
 // splitNewDefaultRoles splits the default roles a tenant is created with
@@ -151,7 +160,8 @@ type writer struct {
 // declared, but a role the desired state declares for the tenant.
 func (w *writer) splitNewDefaultRoles(tenantID string, roles []string) (now, later []string) {
 	for _, r := range roles {
-		if !w.projectRoles[r] && !w.declaredProjectRoles[r] && w.declaredTenantRoles[tenantID+"/"+r] {
+		liveProject := w.projectRoles[r] && !w.removedProjectRoles[r]
+		if !liveProject && !w.declaredProjectRoles[r] && w.declaredTenantRoles[tenantID+"/"+r] {
 			later = append(later, r)
 		} else {
 			now = append(now, r)
@@ -162,7 +172,13 @@ func (w *writer) splitNewDefaultRoles(tenantID string, roles []string) (now, lat
 
 func newWriter(c *mgmt.Client, live, desired *descope.State, p *descope.Plan) *writer {
 	w := &writer{c: c, projectRoles: projectRoles(live), removedProjectRoles: map[string]bool{}, tenantRoles: map[string]map[string]bool{},
-		declaredProjectRoles: projectRoles(desired), declaredTenantRoles: map[string]bool{}}
+		declaredProjectRoles: projectRoles(desired), declaredTenantRoles: map[string]bool{}, liveRoles: map[string]*descope.Role{},
+		removedPermissions: map[string]bool{}}
+	if live != nil {
+		for _, r := range live.Roles {
+			w.liveRoles[r.Key()] = r
+		}
+	}
 	if desired != nil {
 		for _, r := range desired.Roles {
 			if r.Tenant != "" {
@@ -173,6 +189,9 @@ func newWriter(c *mgmt.Client, live, desired *descope.State, p *descope.Plan) *w
 	for _, c := range p.Changes {
 		if r, ok := c.Before.(*descope.Role); ok && r.Tenant == "" && c.Action != descope.ActionUpdate {
 			w.removedProjectRoles[r.Name] = true
+		}
+		if pm, ok := c.Before.(*descope.Permission); ok && c.Action == descope.ActionDelete {
+			w.removedPermissions[pm.Name] = true
 		}
 	}
 	if live != nil {
@@ -467,7 +486,19 @@ func (w *writer) role(c *descope.Change) work {
 	case descope.ActionDelete:
 		return work{do: func(ctx context.Context) error { return w.c.DeleteRole(ctx, before.Name, before.Tenant) }, calls: 1}
 	case descope.ActionCreate:
-		return work{do: func(ctx context.Context) error { return w.c.CreateRole(ctx, mgmt.RoleFromModel(after)) }, calls: 1}
+		// A role the plan creates although it is live is one that its
+		// tenant's replace deletes (descope.Diff's cascade): it comes back
+		// with the live fields the config leaves unset.
+		// Permissions the plan deletes are not carried: deleting a
+		// permission takes it from every role.
+		role := mgmt.RoleFromModel(after)
+		if live := w.liveRoles[after.Key()]; live != nil {
+			role = mgmt.MergeRole(mgmt.RoleFromModel(live), after)
+			if after.Permissions == nil {
+				role.PermissionNames = slices.DeleteFunc(role.PermissionNames, func(n string) bool { return w.removedPermissions[n] })
+			}
+		}
+		return work{do: func(ctx context.Context) error { return w.c.CreateRole(ctx, role) }, calls: 1}
 	case descope.ActionReplace:
 		// The role moves to another scope: the delete step deletes it
 		// where it is, the create step creates it where it goes.

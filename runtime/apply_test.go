@@ -115,3 +115,73 @@ func TestApplyKeepsUnmodelledTenantFields(t *testing.T) {
 		})
 	}
 }
+
+// applyAndConverge applies the plan of desired over live and checks the
+// apply succeeded and the next plan is empty; it returns the target.
+func applyAndConverge(t *testing.T, live, desired *descope.State) *Target {
+	t.Helper()
+	ctx := context.Background()
+	target, emu := newEmulatorTarget(t)
+	if err := emu.Seed(live); err != nil {
+		t.Fatal(err)
+	}
+	pl, err := MakePlan(ctx, target, desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Apply(ctx, target, pl, ApplyOptions{Parallel: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Report.Err(); err != nil || len(res.Mismatches) > 0 {
+		t.Fatalf("apply: %v %v", err, res.Mismatches)
+	}
+	again, err := MakePlan(ctx, target, desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range again.Plan.Changes {
+		t.Errorf("after apply, the plan still has %s %s", c.Action, c.ID)
+	}
+	return target
+}
+
+// A tenant's replace deletes its roles; a declared one comes back with the
+// live fields the config leaves unset.
+func TestApplyTenantReplaceKeepsItsRolesFields(t *testing.T) {
+	live := &descope.State{
+		Permissions: []*descope.Permission{{Name: "p0"}},
+		Tenants:     []*descope.Tenant{{ID: "group", Name: "Group"}, {ID: "x", Name: "X"}},
+		Roles:       []*descope.Role{{Name: "editor", Tenant: "x", Description: descope.Ptr("Edits things"), Permissions: &[]string{"p0"}}},
+	}
+	desired := &descope.State{
+		Tenants: []*descope.Tenant{{ID: "group", Name: "Group"}, {ID: "x", Name: "X", Parent: descope.Ptr("group")}},
+		Roles:   []*descope.Role{{Name: "editor", Tenant: "x"}},
+	}
+	target := applyAndConverge(t, live, desired)
+	roles, err := target.Client.LoadAllRoles(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range roles {
+		if r.TenantID == "x" && r.Name == "editor" {
+			if r.Description != "Edits things" || !slices.Equal(r.PermissionNames, []string{"p0"}) {
+				t.Errorf("role x/editor after the replace: %q %q; want its description and permissions kept", r.Description, r.PermissionNames)
+			}
+			return
+		}
+	}
+	t.Error("role x/editor is gone")
+}
+
+// A new tenant's default role names its own role while a project role of
+// that name is being deleted: the name means the tenant's role.
+func TestApplyDefaultRoleOfNewTenantWhileProjectRoleGoes(t *testing.T) {
+	live := &descope.State{Roles: []*descope.Role{{Name: "r", Description: descope.Ptr("")}}}
+	desired := &descope.State{
+		Tenants: []*descope.Tenant{{ID: "x", Name: "X", DefaultRoles: &[]string{"r"}}},
+		Roles:   []*descope.Role{{Name: "r", Tenant: "x"}},
+		Owns:    []*descope.Ownership{{Kind: descope.KindRole, Match: "*"}},
+	}
+	applyAndConverge(t, live, desired)
+}

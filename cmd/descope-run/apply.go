@@ -252,7 +252,15 @@ func runChanges(cmd *cobra.Command, f *Factory, target *runtime.Target, planned 
 			}
 			fmt.Fprintf(out, "  failed: %s%s: %v\n", fl.ID, where, fl.Err)
 		}
+		done := make(map[string]bool, len(r.Done))
+		for _, id := range r.Done {
+			done[id] = true
+		}
 		for _, id := range r.NotStarted {
+			if done[descope.DeleteStepID(id)] {
+				fmt.Fprintf(out, "  deleted but not created again: %s (its replace could not finish; restore it from the backup above, e.g. backup restore ID --only %s)\n", id, strings.SplitN(id, ":", 2)[0])
+				continue
+			}
 			fmt.Fprintf(out, "  not started: %s\n", id)
 		}
 		fmt.Fprintln(out, "Run plan again to see what remains; the backup above holds the project as it was.")

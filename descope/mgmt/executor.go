@@ -21,6 +21,11 @@ type Item struct {
 	Deps []string
 	// Do performs the work.
 	Do func(ctx context.Context) error
+	// Finish marks the second half of work whose first half is another
+	// item (its dependency): once its Deps are done it runs even after the
+	// run has stopped, for a failure elsewhere or a cancellation, so that
+	// the work is not left halfway (a replace's create after its delete).
+	Finish bool
 }
 
 // EventKind says what happened to an item.
@@ -141,19 +146,24 @@ func (e *Executor) Run(ctx context.Context, items []Item) Report {
 		if !ok {
 			break
 		}
+		// A Finish item is started whatever happens to the run.
+		wctx := dctx
+		if items[i].Finish {
+			wctx = context.WithoutCancel(ctx)
+		}
 		select {
 		case slots <- struct{}{}:
-		case <-dctx.Done():
+		case <-wctx.Done():
 		}
-		if dctx.Err() != nil {
-			break
+		if wctx.Err() != nil {
+			continue // the run stopped: i is not started; next offers only Finish items now
 		}
 		weight := max(items[i].Weight, 0)
 		// Tokens are taken here, before a worker has the item, so that
 		// queued work cannot stampede the API.
-		if err := e.pacer.Wait(dctx, weight); err != nil || !r.start(i) {
+		if err := e.pacer.Wait(wctx, weight); err != nil || !r.start(i) {
 			<-slots
-			break
+			continue
 		}
 		wg.Add(1)
 		go func() {
@@ -318,17 +328,14 @@ func cycles(items []Item, index map[string]int, unmet []int) [][]string {
 }
 
 // next returns the next item to start, in input order among the ready ones,
-// waiting for one to become ready while items are running. It reports false
+// waiting for one to become ready while items are running. Once the run
+// stops (a failure, or ctx ends) only Finish items start. It reports false
 // when nothing more will start.
 func (r *run) next(ctx context.Context) (int, bool) {
 	for {
 		r.mu.Lock()
-		if r.stopped || ctx.Err() != nil {
-			r.mu.Unlock()
-			return 0, false
-		}
-		if r.ready.Len() > 0 {
-			i := heap.Pop(&r.ready).(int)
+		stopping := r.stopped || ctx.Err() != nil
+		if i, ok := r.popReady(stopping); ok {
 			r.mu.Unlock()
 			return i, true
 		}
@@ -337,6 +344,10 @@ func (r *run) next(ctx context.Context) (int, bool) {
 			return 0, false
 		}
 		r.mu.Unlock()
+		if stopping {
+			<-r.wake // a running item finishes, and may ready a Finish item
+			continue
+		}
 		select {
 		case <-r.wake:
 		case <-ctx.Done():
@@ -344,10 +355,28 @@ func (r *run) next(ctx context.Context) (int, bool) {
 	}
 }
 
+// popReady takes the first ready item, or with finishOnly the first ready
+// Finish item. The caller holds r.mu.
+func (r *run) popReady(finishOnly bool) (int, bool) {
+	if !finishOnly {
+		if r.ready.Len() == 0 {
+			return 0, false
+		}
+		return heap.Pop(&r.ready).(int), true
+	}
+	for k, i := range r.ready {
+		if r.items[i].Finish {
+			heap.Remove(&r.ready, k)
+			return i, true
+		}
+	}
+	return 0, false
+}
+
 // start marks item i running, unless the run has stopped meanwhile.
 func (r *run) start(i int) bool {
 	r.mu.Lock()
-	if r.stopped {
+	if r.stopped && !r.items[i].Finish {
 		r.mu.Unlock()
 		return false
 	}

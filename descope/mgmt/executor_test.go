@@ -348,6 +348,31 @@ func TestExecutorReportsTheCycle(t *testing.T) {
 	}
 }
 
+// A Finish item runs once its dependency is done even though the run has
+// stopped for a failure elsewhere: a replace is not left deleted.
+func TestExecutorFinishAfterFailure(t *testing.T) {
+	release := make(chan struct{})
+	var createRan, laterRan bool
+	items := []mgmt.Item{
+		{ID: "x#delete", Do: func(context.Context) error { <-release; return nil }},
+		{ID: "other", Do: func(context.Context) error { return errors.New("boom") }},
+		{ID: "x", Deps: []string{"x#delete"}, Finish: true, Do: func(context.Context) error { createRan = true; return nil }},
+		{ID: "later", Deps: []string{"x#delete"}, Do: func(context.Context) error { laterRan = true; return nil }},
+	}
+	onEvent := func(ev mgmt.Event) {
+		if ev.Kind == mgmt.EventFailed && ev.ID == "other" {
+			close(release)
+		}
+	}
+	rep := mgmt.NewExecutor(nil, 2, mgmt.OnEvent(onEvent)).Run(context.Background(), items)
+	if !createRan || laterRan {
+		t.Errorf("Finish item ran: %v, ordinary item ran: %v; want true, false", createRan, laterRan)
+	}
+	if !reflect.DeepEqual(rep.Done, []string{"x#delete", "x"}) || !reflect.DeepEqual(rep.NotStarted, []string{"later"}) {
+		t.Errorf("report = %+v", rep)
+	}
+}
+
 func TestExecutorEmpty(t *testing.T) {
 	rep := mgmt.NewExecutor(nil, 0).Run(context.Background(), nil)
 	if rep.Err() != nil || len(rep.Done)+len(rep.Failed)+len(rep.NotStarted) != 0 {
