@@ -63,8 +63,23 @@ type Tenant struct {
 	Parent       *string         `json:"parent,omitempty"`
 	DefaultRoles *[]string       `json:"defaultRoles,omitempty"`
 	Settings     *TenantSettings `json:"settings,omitempty"`
+	// Extra holds the fields of a live tenant that descope-run does not
+	// manage (live state only): configs cannot set them and plans leave
+	// them alone, but backups keep them, so a restore that creates the
+	// tenant again gives them back.
+	Extra *TenantExtra `json:"extra,omitempty"`
 
 	Origin Origin `json:"-"`
+}
+
+// TenantExtra are a live tenant's unmanaged fields (see Tenant.Extra).
+type TenantExtra struct {
+	RoleInheritance      string   `json:"roleInheritance,omitempty"`
+	EnforceSSOExclusions []string `json:"enforceSSOExclusions,omitempty"`
+	FederatedAppIDs      []string `json:"federatedAppIds,omitempty"`
+	// SSOSetupSuiteSettings is part of the tenant's settings; it is known
+	// only when the settings were read.
+	SSOSetupSuiteSettings map[string]any `json:"ssoSetupSuiteSettings,omitempty"`
 }
 
 // TenantSettings are a tenant's session and SSO settings

@@ -454,7 +454,17 @@ func (w *writer) createTenant(ctx context.Context, t *descope.Tenant, replaced *
 		return w.configureSettings(ctx, t.ID, oldSettings, t.Settings)
 	}
 	if t.Settings != nil {
-		return w.configureSettings(ctx, t.ID, nil, t.Settings)
+		var base *mgmt.TenantSettings
+		if x := t.Extra; x != nil && x.SSOSetupSuiteSettings != nil {
+			// A tenant restored from a backup gets its SSO setup suite back.
+			cur, err := w.c.TenantSettings(ctx, t.ID)
+			if err != nil {
+				return fmt.Errorf("read settings: %w", err)
+			}
+			cur.SSOSetupSuiteSettings = x.SSOSetupSuiteSettings
+			base = cur
+		}
+		return w.configureSettings(ctx, t.ID, base, t.Settings)
 	}
 	return nil
 }

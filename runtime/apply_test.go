@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/descope-run/descope-run/backup"
 	"github.com/descope-run/descope-run/descope"
 	"github.com/descope-run/descope-run/descope/mgmt"
 )
@@ -184,4 +185,59 @@ func TestApplyDefaultRoleOfNewTenantWhileProjectRoleGoes(t *testing.T) {
 		Owns:    []*descope.Ownership{{Kind: descope.KindRole, Match: "*"}},
 	}
 	applyAndConverge(t, live, desired)
+}
+
+// A backup keeps the tenant fields descope-run does not manage, and a
+// restore that creates the tenant again gives them back.
+func TestBackupRestoreKeepsUnmanagedTenantFields(t *testing.T) {
+	ctx := context.Background()
+	target, _ := newEmulatorTarget(t)
+	c := target.Client
+	if _, err := c.CreateTenant(ctx, &mgmt.Tenant{ID: "acme", Name: "Acme", FederatedAppIDs: []string{"app1"}, RoleInheritance: "none", EnforceSSOExclusions: []string{"U1"}}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.TenantSettings(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SSOSetupSuiteSettings = map[string]any{"enabled": true}
+	if err := c.ConfigureTenantSettings(ctx, "acme", s); err != nil {
+		t.Fatal(err)
+	}
+	store, err := backup.NewDirStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, _, err := TakeBackup(ctx, target, store, backup.Metadata{Operation: backup.OperationManual}, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteTenant(ctx, "acme", false); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := store.Load(target.ProjectID, entry.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := MakePlan(ctx, target, backup.RestoreState(b, []descope.Kind{descope.KindTenant}, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := Apply(ctx, target, pl, ApplyOptions{}); err != nil || res.Report.Err() != nil {
+		t.Fatalf("restore: %v %v", err, res.Report.Err())
+	}
+	got, err := c.LoadTenant(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.FederatedAppIDs, []string{"app1"}) || got.RoleInheritance != "none" || !slices.Equal(got.EnforceSSOExclusions, []string{"U1"}) {
+		t.Errorf("restored tenant: federatedAppIds %q, roleInheritance %q, enforceSSOExclusions %q", got.FederatedAppIDs, got.RoleInheritance, got.EnforceSSOExclusions)
+	}
+	gs, err := c.TenantSettings(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gs.SSOSetupSuiteSettings["enabled"] != true {
+		t.Errorf("restored settings: SSO setup suite %v, want it back", gs.SSOSetupSuiteSettings)
+	}
 }

@@ -92,6 +92,12 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 		m := t.Model()
 		if ts, ok := settings[t.ID]; ok {
 			m.Settings = ts.Model()
+			if len(ts.SSOSetupSuiteSettings) > 0 {
+				if m.Extra == nil {
+					m.Extra = &descope.TenantExtra{}
+				}
+				m.Extra.SSOSetupSuiteSettings = ts.SSOSetupSuiteSettings
+			}
 		}
 		s.Tenants = append(s.Tenants, m)
 	}
@@ -256,6 +262,19 @@ func (t *Tenant) Model() *descope.Tenant {
 		Disabled:     descope.Ptr(t.Disabled),
 		Parent:       descope.Ptr(t.Parent),
 		DefaultRoles: descope.Ptr(slices.Clone(nonNil(t.DefaultRoles))),
+		Extra:        t.extra(),
+	}
+}
+
+// extra returns t's unmanaged fields, or nil when none is set.
+func (t *Tenant) extra() *descope.TenantExtra {
+	if t.RoleInheritance == "" && len(t.EnforceSSOExclusions) == 0 && len(t.FederatedAppIDs) == 0 {
+		return nil
+	}
+	return &descope.TenantExtra{
+		RoleInheritance:      t.RoleInheritance,
+		EnforceSSOExclusions: slices.Clone(t.EnforceSSOExclusions),
+		FederatedAppIDs:      slices.Clone(t.FederatedAppIDs),
 	}
 }
 
@@ -360,6 +379,12 @@ func TenantFromModel(d *descope.Tenant) *Tenant {
 	t := MergeTenant(&Tenant{ID: d.ID}, d)
 	if d.Parent != nil {
 		t.Parent = *d.Parent
+	}
+	// A tenant created again from a backup gets its unmanaged fields back.
+	if x := d.Extra; x != nil {
+		t.RoleInheritance = x.RoleInheritance
+		t.EnforceSSOExclusions = slices.Clone(x.EnforceSSOExclusions)
+		t.FederatedAppIDs = slices.Clone(x.FederatedAppIDs)
 	}
 	return t
 }
