@@ -236,7 +236,7 @@ func compareTenant(live, want *Tenant) (fields, Action, string) {
 	}
 	if live != nil && want.Parent != nil && *want.Parent != deref(live.Parent) {
 		return f, ActionReplace, fmt.Sprintf(
-			"the parent changes from %s to %s, and the API sets a tenant's parent only when it creates the tenant",
+			"the parent changes from %s to %s, and the API sets a tenant's parent only when it creates the tenant; the delete also drops its users' membership and its SSO configuration",
 			parentName(deref(live.Parent)), parentName(*want.Parent))
 	}
 	return f, action, ""

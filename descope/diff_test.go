@@ -232,7 +232,7 @@ func TestDiffTenants(t *testing.T) {
 			want: []string{
 				"replace tenant:acme",
 				`  parent: "" -> "holding"`,
-				`  # the parent changes from none (top level) to "holding", and the API sets a tenant's parent only when it creates the tenant`,
+				`  # the parent changes from none (top level) to "holding", and the API sets a tenant's parent only when it creates the tenant; the delete also drops its users' membership and its SSO configuration`,
 			},
 		},
 		{
