@@ -248,7 +248,7 @@ Actions are marked with these symbols:
       + name: "Holding"
 
 -/+ tenant "acme"
-      # the parent changes from none (top level) to "holding", and the API sets a tenant's parent only when it creates the tenant
+      # the parent changes from none (top level) to "holding", and the API sets a tenant's parent only when it creates the tenant; the delete also drops its users' membership and its SSO configuration
       ~ parent: "" -> "holding"
 
 Plan: 2 to add, 1 to change, 2 to delete.
@@ -280,7 +280,7 @@ func TestTextColor(t *testing.T) {
       ` + g + `+` + z + ` name: "Holding"
 
 ` + r + `-` + z + `/` + g + `+` + z + ` tenant "acme"
-      # the parent changes from none (top level) to "holding", and the API sets a tenant's parent only when it creates the tenant
+      # the parent changes from none (top level) to "holding", and the API sets a tenant's parent only when it creates the tenant; the delete also drops its users' membership and its SSO configuration
       ` + y + `~` + z + ` parent: "" -> "holding"
 
 ` + b + `Plan: 2 to add, 1 to change, 2 to delete.` + z + `
