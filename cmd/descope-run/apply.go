@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -165,7 +166,7 @@ func execute(cmd *cobra.Command, e *execution) error {
 		return err
 	}
 	if e.ask {
-		if err := confirm(f.IO, target.Description); err != nil {
+		if err := confirm(ctx, f.IO, target.Description); err != nil {
 			return err
 		}
 		// The project is locked against other applies, but not against the
@@ -284,9 +285,28 @@ func runChanges(cmd *cobra.Command, f *Factory, target *runtime.Target, planned 
 var errNotConfirmed = errors.New("apply cancelled: the answer was not \"yes\"")
 
 // confirm asks on the terminal before an apply.
-func confirm(io *IOStreams, target string) error {
+// An interrupt while it waits cancels the apply, which then releases its
+// lock as usual.
+func confirm(ctx context.Context, io *IOStreams, target string) error {
 	fmt.Fprintf(io.Out, "\nDo you want to apply these changes to %s?\n  Only 'yes' will be accepted: ", target)
-	answer, err := readLine(io.In)
+	type read struct {
+		answer string
+		err    error
+	}
+	answered := make(chan read, 1)
+	go func() {
+		answer, err := readLine(io.In)
+		answered <- read{answer, err}
+	}()
+	var answer string
+	var err error
+	select {
+	case r := <-answered:
+		answer, err = r.answer, r.err
+	case <-ctx.Done():
+		fmt.Fprintln(io.Out)
+		return fmt.Errorf("apply cancelled while waiting for confirmation: nothing was changed")
+	}
 	fmt.Fprintln(io.Out)
 	if err != nil {
 		return fmt.Errorf("apply needs confirmation but none could be read (%v): type yes, or pass --auto-approve", err)
