@@ -3,6 +3,7 @@ package builtins
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -16,14 +17,7 @@ import (
 func checkKwargs(fn string, kwargs []starlark.Tuple, params ...string) error {
 	for _, kv := range kwargs {
 		name := string(kv[0].(starlark.String))
-		known := false
-		for _, p := range params {
-			if p == name {
-				known = true
-				break
-			}
-		}
-		if known {
+		if slices.Contains(params, name) {
 			continue
 		}
 		msg := fmt.Sprintf("%s: unexpected keyword argument %q", fn, name)

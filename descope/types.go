@@ -1,6 +1,9 @@
 package descope
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Kind names a kind of object in a Descope project, as users write it in
 // own(kind) and as plans report it.
@@ -128,14 +131,7 @@ type Flow struct {
 var BuiltinFlows = []string{"sign-in", "sign-up", "sign-up-or-in", "step-up"}
 
 // IsBuiltinFlow reports whether id names a built-in flow.
-func IsBuiltinFlow(id string) bool {
-	for _, b := range BuiltinFlows {
-		if b == id {
-			return true
-		}
-	}
-	return false
-}
+func IsBuiltinFlow(id string) bool { return slices.Contains(BuiltinFlows, id) }
 
 // Theme is the project theme, a v2 export document {styles, componentsVersion, references}.
 type Theme struct {
@@ -186,19 +182,12 @@ var (
 )
 
 // IsPreconfiguredPermission reports whether name is a preconfigured permission.
-func IsPreconfiguredPermission(name string) bool { return contains(PreconfiguredPermissions, name) }
+func IsPreconfiguredPermission(name string) bool {
+	return slices.Contains(PreconfiguredPermissions, name)
+}
 
 // IsPreconfiguredRole reports whether a project role of this name is preconfigured.
-func IsPreconfiguredRole(name string) bool { return contains(PreconfiguredRoles, name) }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+func IsPreconfiguredRole(name string) bool { return slices.Contains(PreconfiguredRoles, name) }
 
 // Ownership is a claim made with own(kind, match): live objects of Kind whose
 // id matches the glob Match and that the config does not declare are deleted.

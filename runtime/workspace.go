@@ -85,8 +85,17 @@ func FindRoot(scriptPath string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	return FindRootFromDir(filepath.Dir(abs))
+}
+
+// FindRootFromDir is FindRoot for a directory rather than a script: the
+// nearest directory at or above dir that holds descope-run.yaml, else dir.
+func FindRootFromDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
 	if err != nil {
+		return "", err
+	}
+	if dir, err = filepath.EvalSymlinks(abs); err != nil {
 		return "", err
 	}
 	for d := dir; ; {
@@ -99,12 +108,6 @@ func FindRoot(scriptPath string) (string, error) {
 		}
 		d = parent
 	}
-}
-
-// FindRootFromDir is FindRoot for a directory rather than a script: the
-// nearest directory at or above dir that holds descope-run.yaml, else dir.
-func FindRootFromDir(dir string) (string, error) {
-	return FindRoot(filepath.Join(dir, "x.star"))
 }
 
 // OpenWorkspace opens the workspace rooted at root and reads its
