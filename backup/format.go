@@ -71,7 +71,7 @@ type ProjectSettings struct {
 	Name *string   `json:"name,omitempty"`
 	Tags *[]string `json:"tags,omitempty"`
 	// SnapshotFiles is the files map of a project snapshot export
-	// (descope-api.md section 4.4), where the API allows one. It is kept for
+	// (docs/descope-api.md section 4.4), where the API allows one. It is kept for
 	// reference: RestoreState does not restore it.
 	SnapshotFiles map[string]any `json:"snapshot_files,omitempty"`
 }

@@ -7,7 +7,7 @@ import (
 	"go.starlark.net/starlarkstruct"
 )
 
-// Config returns the predeclared names of a config (DESIGN.md section 3):
+// Config returns the predeclared names of a config (docs/design.md section 3):
 // the declarations, which record into c; the file helpers, which read
 // through files; vars; and the data modules. It returns a fresh dict on
 // every call and never touches starlark.Universe.

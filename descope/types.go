@@ -50,7 +50,7 @@ type Project struct {
 }
 
 // Tenant is a Descope tenant. Field names in JSON are the Management API's
-// wire names (descope-api.md section 4.1).
+// wire names (docs/descope-api.md section 4.1).
 type Tenant struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
@@ -111,7 +111,7 @@ var ExpirationUnits = []string{"seconds", "minutes", "hours", "days", "weeks"}
 // AuthTypes are the values TenantSettings.AuthType accepts.
 var AuthTypes = []string{"none", "saml", "oidc"}
 
-// Flow is a flow and its v2 export document (descope-api.md section 4.2):
+// Flow is a flow and its v2 export document (docs/descope-api.md section 4.2):
 // {flowId, metadata, contents, screens, references}.
 type Flow struct {
 	ID string `json:"id"`
@@ -174,7 +174,7 @@ type Permission struct {
 }
 
 // PreconfiguredRoles and PreconfiguredPermissions exist in every new project
-// (descope-api.md section 8). Configs may name them without declaring them and
+// (docs/descope-api.md section 8). Configs may name them without declaring them and
 // descope-run never deletes them.
 var (
 	PreconfiguredRoles       = []string{"Tenant Admin"}

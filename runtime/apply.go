@@ -230,7 +230,7 @@ func projectRoles(s *descope.State) map[string]bool {
 // before it), and the tenant's own roles, which went with it and come back
 // when the plan creates them again (defaultRolesAfterCreate). A name that
 // is a live project role means the project role, as the API resolves a
-// default role's name (see descopetest's store.defaultRole): the wire gives
+// default role's name (see emulator's store.defaultRole): the wire gives
 // names only, so a default role that refers to the tenant's own role of the
 // same name reads the same and is taken for the project role.
 func (w *writer) carriedDefaultRoles(before *descope.Tenant) (project, own []string) {

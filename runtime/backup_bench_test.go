@@ -15,7 +15,7 @@ import (
 
 	"github.com/descope-run/descope-run/backup"
 	"github.com/descope-run/descope-run/descope"
-	"github.com/descope-run/descope-run/descope/descopetest"
+	"github.com/descope-run/descope-run/descope/emulator"
 	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
@@ -340,7 +340,7 @@ func backupBenchDrift(base *descope.State) *descope.State {
 
 // seededBackupBench returns an emulator target (built with opts) seeded
 // with backupBenchProject, and a fresh store.
-func seededBackupBench(b *testing.B, opts ...descopetest.Option) (*Target, *descopetest.Emulator, *backup.DirStore, *descope.State) {
+func seededBackupBench(b *testing.B, opts ...emulator.Option) (*Target, *emulator.Emulator, *backup.DirStore, *descope.State) {
 	b.Helper()
 	project := backupBenchProject()
 	target, emu := newEmulatorTarget(b, opts...)
@@ -378,7 +378,7 @@ func backupBenchMeta(operation string) backup.Metadata {
 // benchmarkBackupCreate measures TakeBackup of backupBenchProject with
 // every tenant's settings, against an emulator built with opts: the read
 // (calls/op API calls), the encoding and the synced write (file-bytes).
-func benchmarkBackupCreate(b *testing.B, opts ...descopetest.Option) {
+func benchmarkBackupCreate(b *testing.B, opts ...emulator.Option) {
 	ctx := context.Background()
 	target, emu, store, _ := seededBackupBench(b, opts...)
 	var calls int
@@ -398,7 +398,7 @@ func benchmarkBackupCreate(b *testing.B, opts ...descopetest.Option) {
 	}
 	b.ReportMetric(float64(calls), "calls/op")
 	b.ReportMetric(float64(size), "file-bytes")
-	// What the client's default pacing (DESIGN.md section 5) adds on a real
+	// What the client's default pacing (docs/design.md section 5) adds on a real
 	// project, whatever the latency: the calls beyond one burst wait for
 	// the rate.
 	paced := time.Duration(max(calls-mgmt.DefaultBurst, 0)) * mgmt.DefaultRate.Per / time.Duration(mgmt.DefaultRate.N)
@@ -414,7 +414,7 @@ func BenchmarkBackupCreate1kTenants20Flows(b *testing.B) { benchmarkBackupCreate
 // concurrency: the wall time of a real backup, but for pacing. Run it with
 // -benchtime 1x.
 func BenchmarkBackupCreate1kTenants20FlowsLatency20ms(b *testing.B) {
-	benchmarkBackupCreate(b, descopetest.WithLatency(20*time.Millisecond))
+	benchmarkBackupCreate(b, emulator.WithLatency(20*time.Millisecond))
 }
 
 // BenchmarkBackupRestore1kTenants20Flows measures a restore (backup restore
@@ -476,7 +476,7 @@ func BenchmarkBackupRestore1kTenants20Flows(b *testing.B) {
 }
 
 // endpointCounts counts requests by endpoint, most called first.
-func endpointCounts(reqs []descopetest.Request) string {
+func endpointCounts(reqs []emulator.Request) string {
 	n := map[string]int{}
 	for _, r := range reqs {
 		n[r.Method+" "+r.Path]++

@@ -16,7 +16,7 @@ import (
 // config against an in-process emulator that already holds what the config
 // declares: evaluation, the live read and the diff. The config declares
 // settings for every customer tenant, so the read makes one settings call
-// per customer (DESIGN.md section 2); calls/op reports the API calls. With
+// per customer (docs/design.md section 2); calls/op reports the API calls. With
 // settings false, the evaluated settings are dropped before the plan, so the
 // read is the fixed one.
 func benchmarkPlanLocal(b *testing.B, n int, settings bool) {
@@ -86,7 +86,7 @@ func BenchmarkPlan10kTenantsNoSettingsLocal(b *testing.B) { benchmarkPlanLocal(b
 
 // TestPlanCallsDoNotGrowWithTenants checks that reading the live project
 // for a plan costs the same number of API calls for 100 tenants as for
-// 10,000 when the config declares no flows and no settings (DESIGN.md
+// 10,000 when the config declares no flows and no settings (docs/design.md
 // section 2: one call per kind, never one per tenant).
 func TestPlanCallsDoNotGrowWithTenants(t *testing.T) {
 	calls := map[int][]string{}

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/descope-run/descope-run/descope"
-	"github.com/descope-run/descope-run/descope/descopetest"
+	"github.com/descope-run/descope-run/descope/emulator"
 )
 
 // propertyCases is the number of random cases TestPlanApplyConverges runs;
@@ -197,7 +197,7 @@ func runPropertyCase(t *testing.T, seed uint64) {
 // failure and no mismatch, a new plan is empty, every write touches an
 // object the plan changes, and live objects outside the plan are left as
 // they were but for the documented cascades. Its messages start with name.
-func checkConverges(t *testing.T, name string, target *Target, emu *descopetest.Emulator, liveIn, desired *descope.State, first *Planned) {
+func checkConverges(t *testing.T, name string, target *Target, emu *emulator.Emulator, liveIn, desired *descope.State, first *Planned) {
 	t.Helper()
 	ctx := context.Background()
 	t.Cleanup(func() {
@@ -306,7 +306,7 @@ var readPaths = map[string]bool{
 
 // writtenObjects decodes a request and returns the change IDs of the objects
 // it writes, and whether it writes at all.
-func writtenObjects(r descopetest.Request) ([]string, bool, error) {
+func writtenObjects(r emulator.Request) ([]string, bool, error) {
 	if r.Method == http.MethodGet || readPaths[r.Path] {
 		return nil, false, nil
 	}
@@ -374,7 +374,7 @@ func cascade(s *descope.State, p *descope.Plan) *expectation {
 	removed := map[string]any{}
 	// A default role refers to the role its name meant when it was set:
 	// the project role of that name if there is one, else the tenant's own
-	// (see descopetest's store.defaultRole).
+	// (see emulator's store.defaultRole).
 	refersTo := map[string]map[string]string{} // tenant id -> default role name -> role key
 	for _, t := range out.Tenants {
 		refersTo[t.ID] = map[string]string{}

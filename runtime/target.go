@@ -10,7 +10,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/descope-run/descope-run/descope/descopetest"
+	"github.com/descope-run/descope-run/descope/emulator"
 	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
@@ -42,7 +42,7 @@ type Target struct {
 	// Client talks to the target; every call goes through its pacer.
 	Client *mgmt.Client
 
-	emulator *descopetest.Emulator
+	emulator *emulator.Emulator
 }
 
 // TargetOptions configure OpenTarget.
@@ -139,14 +139,14 @@ func openLocal(ws *Workspace, opts TargetOptions, logger hclog.Logger) (*Target,
 		return nil, fmt.Errorf("local project: %w", err)
 	}
 	path := filepath.Join(dir, projectID+".json")
-	emu, err := descopetest.Open(
-		descopetest.WithProject(projectID, localKey),
-		descopetest.WithStateFile(path),
-		descopetest.WithRateLimit(0, 0), // the local project never throttles
-		descopetest.WithRequestLogLimit(1),
+	emu, err := emulator.Open(
+		emulator.WithProject(projectID, localKey),
+		emulator.WithStateFile(path),
+		emulator.WithRateLimit(0, 0), // the local project never throttles
+		emulator.WithRequestLogLimit(1),
 		// Write the file at most every second, not once per request: each
 		// write is the whole project. Close writes the rest.
-		descopetest.WithPersistInterval(time.Second),
+		emulator.WithPersistInterval(time.Second),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("local project %s: %w (delete the file to start afresh)", path, err)
@@ -191,4 +191,4 @@ func (t *Target) Close() error {
 }
 
 // Emulator returns the emulator behind a local target, or nil.
-func (t *Target) Emulator() *descopetest.Emulator { return t.emulator }
+func (t *Target) Emulator() *emulator.Emulator { return t.emulator }

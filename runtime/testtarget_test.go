@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/descope-run/descope-run/descope/descopetest"
+	"github.com/descope-run/descope-run/descope/emulator"
 	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
@@ -13,13 +13,13 @@ import (
 // skips the licence handshake, so the emulator's request log holds only the
 // calls under test. Options given after the defaults (an unthrottled
 // emulator with a fixed project) override them.
-func newEmulatorTarget(t testing.TB, opts ...descopetest.Option) (*Target, *descopetest.Emulator) {
+func newEmulatorTarget(t testing.TB, opts ...emulator.Option) (*Target, *emulator.Emulator) {
 	t.Helper()
 	const projectID, key = "P2EmulatorTarget000000000000", "K2EmulatorTargetKey"
-	emu := descopetest.New(append([]descopetest.Option{
-		descopetest.WithProject(projectID, key),
-		descopetest.WithRateLimit(0, 0),
-		descopetest.WithSeed(1),
+	emu := emulator.New(append([]emulator.Option{
+		emulator.WithProject(projectID, key),
+		emulator.WithRateLimit(0, 0),
+		emulator.WithSeed(1),
 	}, opts...)...)
 	const baseURL = "http://emulator.descope-run.invalid"
 	client, err := mgmt.New(mgmt.Config{

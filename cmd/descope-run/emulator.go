@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/descope-run/descope-run/descope/descopetest"
+	"github.com/descope-run/descope-run/descope/emulator"
 	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
@@ -60,23 +60,23 @@ interrupted.`,
 
 func runEmulator(ctx context.Context, opts *EmulatorOptions) error {
 	f := opts.f
-	emuOpts := []descopetest.Option{
-		descopetest.WithProject(opts.ProjectID, opts.ManagementKey),
-		descopetest.WithLatency(opts.Latency),
-		descopetest.WithPenalty(opts.Penalty),
-		descopetest.WithRequestLogLimit(1000), // a long-running server keeps only the newest
+	emuOpts := []emulator.Option{
+		emulator.WithProject(opts.ProjectID, opts.ManagementKey),
+		emulator.WithLatency(opts.Latency),
+		emulator.WithPenalty(opts.Penalty),
+		emulator.WithRequestLogLimit(1000), // a long-running server keeps only the newest
 	}
 	if f.Globals.Rate != "" {
 		r, err := mgmt.ParseRate(f.Globals.Rate)
 		if err != nil {
 			return fmt.Errorf("--rate: %w", err)
 		}
-		emuOpts = append(emuOpts, descopetest.WithRateLimit(r.N, r.Per))
+		emuOpts = append(emuOpts, emulator.WithRateLimit(r.N, r.Per))
 	}
 	if opts.StateFile != "" {
-		emuOpts = append(emuOpts, descopetest.WithStateFile(opts.StateFile))
+		emuOpts = append(emuOpts, emulator.WithStateFile(opts.StateFile))
 	}
-	emu, err := descopetest.Open(emuOpts...)
+	emu, err := emulator.Open(emuOpts...)
 	if err != nil {
 		return fmt.Errorf("emulator: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/descope-run/descope-run/descope"
-	"github.com/descope-run/descope-run/descope/descopetest"
+	"github.com/descope-run/descope-run/descope/emulator"
 )
 
 type emulatorKey struct{}
@@ -52,7 +52,7 @@ func TestScript(t *testing.T) {
 			env.Setenv("DESCOPE_RUN_LOG", "")
 			// Every script gets its own emulator; scripts that want it as
 			// their target export its coordinates (see the README).
-			srv := descopetest.NewServer(descopetest.WithSeed(1))
+			srv := emulator.NewServer(emulator.WithSeed(1))
 			env.Defer(srv.Close)
 			env.Values[emulatorKey{}] = srv
 			env.Setenv("EMU_URL", srv.URL)
@@ -101,7 +101,7 @@ func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
 	// to run, by the names of their variables, so output can be compared
 	// with golden files; and make sure the management key never shows.
 	stdout, stderr := ts.ReadFile("stdout"), ts.ReadFile("stderr")
-	srv := ts.Value(emulatorKey{}).(*descopetest.Server)
+	srv := ts.Value(emulatorKey{}).(*emulator.Server)
 	if key := srv.ManagementKey(); strings.Contains(stdout+stderr, key) {
 		ts.Fatalf("the management key appears in the output of %s", args[1])
 	}
@@ -124,7 +124,7 @@ func cmdEmulator(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: emulator seed|dump|fault|requests|reset-requests ...")
 	}
-	srv := ts.Value(emulatorKey{}).(*descopetest.Server)
+	srv := ts.Value(emulatorKey{}).(*emulator.Server)
 	switch args[0] {
 	case "seed":
 		if len(args) != 2 {
@@ -145,7 +145,7 @@ func cmdEmulator(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) < 3 || len(args) > 4 {
 			ts.Fatalf("usage: emulator fault PATH STATUS|drop [TIMES]")
 		}
-		var f descopetest.Fault
+		var f emulator.Fault
 		if args[2] == "drop" {
 			f.Drop = true
 		} else {

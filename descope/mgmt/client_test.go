@@ -13,7 +13,7 @@ import (
 )
 
 // wireCase is one client call and what must go on the wire for it
-// (descope-api.md section 9).
+// (docs/descope-api.md section 9).
 type wireCase struct {
 	name   string
 	do     func(ctx context.Context, c *mgmt.Client) (any, error)
@@ -377,7 +377,7 @@ var wireCases = []wireCase{
 }
 
 // TestWire checks every client call's method, path, query, headers and exact
-// body against descope-api.md section 9, after the licence handshake.
+// body against docs/descope-api.md section 9, after the licence handshake.
 func TestWire(t *testing.T) {
 	for _, tc := range wireCases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,7 +7,7 @@
 //
 // Requests are what the official Go SDK (v1.30.0) sends, byte for byte:
 // the same paths, headers and JSON bodies, keys in alphabetical order and
-// unset values as null or "" (descope-api.md section 9). The exported wire
+// unset values as null or "" (docs/descope-api.md section 9). The exported wire
 // types (Tenant, Role, ...) carry the API's field names; their Model methods
 // and the Merge functions translate to and from the descope model.
 //

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/descope-run/descope-run/descope/descopetest"
+	"github.com/descope-run/descope-run/descope/emulator"
 	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
@@ -39,7 +39,7 @@ func BenchmarkLatencyCreates(b *testing.B) {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			var total time.Duration
 			for range b.N {
-				srv := descopetest.NewServer(descopetest.WithLatency(50 * time.Millisecond))
+				srv := emulator.NewServer(emulator.WithLatency(50 * time.Millisecond))
 				c := emulatorClient(b, srv, func(cfg *mgmt.Config) {
 					cfg.Pacer = mgmt.NewPacer(mgmt.DefaultRate, mgmt.DefaultBurst)
 				})
@@ -60,7 +60,7 @@ func boundRun(b *testing.B, n, limit, clientLimit int, window, penalty time.Dura
 	var limited, calls int
 	var pauses int
 	for range b.N {
-		srv := descopetest.NewServer(descopetest.WithRateLimit(limit, window), descopetest.WithPenalty(penalty))
+		srv := emulator.NewServer(emulator.WithRateLimit(limit, window), emulator.WithPenalty(penalty))
 		pacer := mgmt.NewPacer(mgmt.Rate{N: clientLimit, Per: window}, clientLimit)
 		c := emulatorClient(b, srv, func(cfg *mgmt.Config) { cfg.Pacer = pacer })
 		elapsed += createTenants(b, c, n, workers)

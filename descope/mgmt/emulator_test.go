@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"github.com/descope-run/descope-run/descope"
-	"github.com/descope-run/descope-run/descope/descopetest"
+	"github.com/descope-run/descope-run/descope/emulator"
 	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
 // emulatorClient returns a client of srv with the licence handshake on,
 // adjusted by edit.
-func emulatorClient(t testing.TB, srv *descopetest.Server, edit ...func(*mgmt.Config)) *mgmt.Client {
+func emulatorClient(t testing.TB, srv *emulator.Server, edit ...func(*mgmt.Config)) *mgmt.Client {
 	t.Helper()
 	return configured(t, mgmt.Config{
 		ProjectID:     srv.ProjectID(),
@@ -51,7 +51,7 @@ func sameState(t *testing.T, got, want *descope.State) {
 // which is strict where the real API might be: each must be accepted, and
 // what the client reads must be what the emulator holds.
 func TestContractWithEmulator(t *testing.T) {
-	srv := descopetest.NewServer()
+	srv := emulator.NewServer()
 	defer srv.Close()
 	c := emulatorClient(t, srv)
 	ctx := context.Background()
@@ -292,7 +292,7 @@ func newFaultWorkload(c *mgmt.Client) faultWorkload {
 
 // writeKey names the object a logged write request is about, or "" for a
 // request that is not a create or delete.
-func writeKey(r descopetest.Request) string {
+func writeKey(r emulator.Request) string {
 	var b struct {
 		ID, Name, TenantID string
 	}
@@ -316,15 +316,15 @@ func writeKey(r descopetest.Request) string {
 func TestExecutorUnderFaults(t *testing.T) {
 	tests := []struct {
 		name   string
-		faults map[string]descopetest.Fault
+		faults map[string]emulator.Fault
 		checks bool // creates whose answer was lost must have been checked by a read
 	}{
-		{"20% 503 before handling", map[string]descopetest.Fault{"*": {Status: 503, Probability: 0.2}}, false},
-		{"20% 503 after the write landed", map[string]descopetest.Fault{"*": {Status: 503, Probability: 0.2, After: true}}, true},
-		{"10% dropped connections before handling", map[string]descopetest.Fault{"*": {Drop: true, Probability: 0.1}}, false},
-		{"10% dropped connections after the write landed", map[string]descopetest.Fault{"*": {Drop: true, Probability: 0.1, After: true}}, true},
-		{"429 burst", map[string]descopetest.Fault{"*": {Status: 429, RetryAfter: 2 * time.Second, Times: 12}}, false},
-		{"mixed", map[string]descopetest.Fault{
+		{"20% 503 before handling", map[string]emulator.Fault{"*": {Status: 503, Probability: 0.2}}, false},
+		{"20% 503 after the write landed", map[string]emulator.Fault{"*": {Status: 503, Probability: 0.2, After: true}}, true},
+		{"10% dropped connections before handling", map[string]emulator.Fault{"*": {Drop: true, Probability: 0.1}}, false},
+		{"10% dropped connections after the write landed", map[string]emulator.Fault{"*": {Drop: true, Probability: 0.1, After: true}}, true},
+		{"429 burst", map[string]emulator.Fault{"*": {Status: 429, RetryAfter: 2 * time.Second, Times: 12}}, false},
+		{"mixed", map[string]emulator.Fault{
 			"/v1/mgmt/tenant/create":     {Status: 503, Probability: 0.2, After: true},
 			"/v1/mgmt/role/create":       {Drop: true, Probability: 0.1, After: true},
 			"/v1/mgmt/permission/create": {Drop: true, Probability: 0.1},
@@ -336,7 +336,7 @@ func TestExecutorUnderFaults(t *testing.T) {
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := descopetest.NewServer(descopetest.WithSeed(int64(i+1)), descopetest.WithRateLimit(0, 0))
+			srv := emulator.NewServer(emulator.WithSeed(int64(i+1)), emulator.WithRateLimit(0, 0))
 			defer srv.Close()
 			// The pacer's clock takes no real time: pauses for Retry-After are virtual.
 			pacer := mgmt.NewPacer(mgmt.Rate{N: 1000, Per: time.Second}, 10, mgmt.WithClock(&instantClock{}))

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// Error codes the client itself gives meaning to (descope-api.md sections 2 and 3).
+// Error codes the client itself gives meaning to (docs/descope-api.md sections 2 and 3).
 const (
 	// CodeInvalidResponse is the code of an error whose body was not a
 	// Descope error document (not JSON, or no errorCode). The Go SDK uses it
@@ -110,7 +110,7 @@ func IsNotFound(err error) bool { return StatusOf(err) == http.StatusNotFound }
 
 // IsConflict reports a create of something that already exists: a 409, or a
 // 400 whose text says so (the real API's code for duplicates is unknown,
-// descope-api.md section 7).
+// docs/descope-api.md section 7).
 func IsConflict(err error) bool {
 	switch StatusOf(err) {
 	case http.StatusConflict:

@@ -30,7 +30,7 @@ func classes(err error) []string {
 }
 
 // TestErrorParsing follows the table "Error, 429 and retry behaviour" of
-// descope-api.md section 9, through the client. A 429 is retried once here
+// docs/descope-api.md section 9, through the client. A 429 is retried once here
 // (MaxRateLimited 1) on a pacer whose clock takes no real time.
 func TestErrorParsing(t *testing.T) {
 	const rateBody = `{"errorCode":"E130429","errorDescription":"Rate limit exceeded","errorMessage":"too many requests"}`

@@ -21,7 +21,7 @@ type Rate struct {
 }
 
 // DefaultRate and DefaultBurst are the pacing used when none is configured
-// (DESIGN.md section 5).
+// (docs/design.md section 5).
 var DefaultRate = Rate{N: 200, Per: time.Minute}
 
 // DefaultBurst is the default burst: a full window's worth of calls.

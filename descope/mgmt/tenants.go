@@ -12,7 +12,7 @@ import (
 // their keys in alphabetical order and unset values as null or "".
 
 // tenantBody is the body of tenant create and update
-// (descope-api.md section 9). parent is sent on create only, and only when
+// (docs/descope-api.md section 9). parent is sent on create only, and only when
 // set. federatedAppIds, which the Go SDK never sends, is sent when t has it
 // (a tenant read from the API): update overwrites every field, and a
 // read-merge-write must not clear it.
@@ -98,7 +98,7 @@ func (c *Client) DeleteTenant(ctx context.Context, id string, cascade bool) erro
 }
 
 // LoadTenant returns tenant id. The response is the tenant itself, flat at
-// the root, whatever the docs show (descope-api.md section 4.1).
+// the root, whatever the docs show (docs/descope-api.md section 4.1).
 func (c *Client) LoadTenant(ctx context.Context, id string) (*Tenant, error) {
 	op := fmt.Sprintf("tenant load %q", id)
 	if id == "" {

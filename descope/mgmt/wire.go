@@ -1,7 +1,7 @@
 package mgmt
 
 // The Management API's objects as they travel on the wire
-// (descope-api.md sections 4 and 9). Field names are the wire names; lists,
+// (docs/descope-api.md sections 4 and 9). Field names are the wire names; lists,
 // maps and strings are never omitted, because the live API emits them empty
 // ("parent":"", "successors":[]) and the emulator serves these same types.
 

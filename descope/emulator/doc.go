@@ -1,21 +1,21 @@
-// Package descopetest is an in-memory emulator of the Descope Management API,
+// Package emulator is an in-memory emulator of the Descope Management API,
 // modelled on net/http/httptest. descope-run's tests, its local target and its
 // emulator command run against it because they cannot reach real Descope.
 //
-// The emulator follows descope-api.md: the wire formats of sections 4 and 9
+// The emulator follows docs/descope-api.md: the wire formats of sections 4 and 9
 // and, where the real API is unknown, the rules of section 8. It is strict on
 // purpose: a client that works against it sends what the real API expects and
 // copes with what the real API answers.
 //
 // # Use
 //
-//	srv := descopetest.NewServer()            // listens on 127.0.0.1, like httptest.NewServer
+//	srv := emulator.NewServer()            // listens on 127.0.0.1, like httptest.NewServer
 //	defer srv.Close()
 //	// Point a client at srv.URL with srv.ProjectID() and srv.ManagementKey().
 //
 // or, with no socket at all:
 //
-//	e := descopetest.New()
+//	e := emulator.New()
 //	client := &http.Client{Transport: e.Transport()}
 //
 // # What it emulates
@@ -50,4 +50,4 @@
 //     (a number). An import ignores them.
 //
 // An Emulator is safe for concurrent use.
-package descopetest
+package emulator

@@ -1,4 +1,4 @@
-package descopetest
+package emulator
 
 import (
 	"log/slog"
@@ -32,7 +32,7 @@ type patternFault struct {
 }
 
 // Defaults for a new emulator: the rate limit matches descope-run's default
-// client pacing (DESIGN.md section 5).
+// client pacing (docs/design.md section 5).
 const (
 	DefaultRateLimit  = 200
 	DefaultRateWindow = 60 * time.Second

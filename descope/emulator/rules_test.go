@@ -1,6 +1,6 @@
-package descopetest
+package emulator
 
-// Tests of descope-api.md section 8, rule by rule, and of the exact requests
+// Tests of docs/descope-api.md section 8, rule by rule, and of the exact requests
 // the Go SDK sends (section 9).
 
 import (
@@ -206,7 +206,7 @@ func TestUnknownFieldsIgnored(t *testing.T) {
 	c.post("/v1/mgmt/role/create", `{"name":"R","futureField":true}`)
 }
 
-// TestGoSDKRequests replays the requests section 9 of descope-api.md
+// TestGoSDKRequests replays the requests section 9 of docs/descope-api.md
 // recorded from the Go SDK, byte for byte, and checks the answers parse as
 // the SDK parses them.
 func TestGoSDKRequests(t *testing.T) {

@@ -1,4 +1,4 @@
-package descopetest
+package emulator
 
 import (
 	"cmp"
@@ -10,7 +10,7 @@ import (
 	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
-// view renders r for the wire (descope-api.md section 4.5).
+// view renders r for the wire (docs/descope-api.md section 4.5).
 func (r *role) view() mgmt.Role {
 	return mgmt.Role{
 		ID:              r.ID,
@@ -325,7 +325,7 @@ func applyBatch[T, R any](e *Emulator, field string, items []T, op func(st *stor
 
 // roleDeleteBatch deletes the named roles. With no names and no ids it
 // deletes every role of every scope, as the real endpoint does
-// (descope-api.md section 4.5): the emulator logs that at warning level.
+// (docs/descope-api.md section 4.5): the emulator logs that at warning level.
 func (e *Emulator) roleDeleteBatch(c *call) (any, error) {
 	var req struct {
 		RoleNames []string `json:"roleNames"`
@@ -336,7 +336,7 @@ func (e *Emulator) roleDeleteBatch(c *call) (any, error) {
 		return nil, err
 	}
 	if len(req.RoleNames) == 0 && len(req.RoleIDs) == 0 {
-		e.logger.Warn("descopetest: role/delete/batch with no filter deletes every role", "roles", len(e.st.Roles))
+		e.logger.Warn("emulator: role/delete/batch with no filter deletes every role", "roles", len(e.st.Roles))
 		for _, r := range e.st.Roles {
 			e.st.deleteRole(r)
 		}
@@ -495,7 +495,7 @@ func (e *Emulator) permissionDelete(c *call) (any, error) {
 	return empty{}, nil
 }
 
-// view renders p for the wire (descope-api.md section 4.6).
+// view renders p for the wire (docs/descope-api.md section 4.6).
 func (p *permission) view() mgmt.Permission {
 	return mgmt.Permission{ID: p.ID, Name: p.Name, Description: p.Description, SystemDefault: p.SystemDefault}
 }

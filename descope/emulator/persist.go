@@ -1,4 +1,4 @@
-package descopetest
+package emulator
 
 import (
 	"encoding/json"
@@ -18,10 +18,10 @@ func (e *Emulator) persistLocked() error {
 	}
 	b, err := json.MarshalIndent(e.st, "", "  ")
 	if err != nil {
-		return fmt.Errorf("descopetest: encode state: %w", err)
+		return fmt.Errorf("emulator: encode state: %w", err)
 	}
 	if err := writeFileAtomic(e.statePath, append(b, '\n')); err != nil {
-		e.logger.Error("descopetest: persisting state failed", "path", e.statePath, "err", err)
+		e.logger.Error("emulator: persisting state failed", "path", e.statePath, "err", err)
 		return err
 	}
 	return nil
@@ -67,17 +67,17 @@ func (e *Emulator) Flush() error {
 func writeFileAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("descopetest: write state file: %w", err)
+		return fmt.Errorf("emulator: write state file: %w", err)
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("descopetest: write state file: %w", err)
+		return fmt.Errorf("emulator: write state file: %w", err)
 	}
 	defer func() {
 		if err != nil {
 			_ = f.Close()
 			_ = os.Remove(f.Name())
-			err = fmt.Errorf("descopetest: write state file %s: %w", path, err)
+			err = fmt.Errorf("emulator: write state file %s: %w", path, err)
 		}
 	}()
 	if _, err := f.Write(data); err != nil {
@@ -107,14 +107,14 @@ func loadStore(path string) (*store, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("descopetest: read state file: %w", err)
+		return nil, fmt.Errorf("emulator: read state file: %w", err)
 	}
 	var st store
 	if err := unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("descopetest: read state file %s: %w", path, err)
+		return nil, fmt.Errorf("emulator: read state file %s: %w", path, err)
 	}
 	if st.Format < 1 || st.Format > storeFormat {
-		return nil, fmt.Errorf("descopetest: read state file %s: format version %d, want %d", path, st.Format, storeFormat)
+		return nil, fmt.Errorf("emulator: read state file %s: format version %d, want %d", path, st.Format, storeFormat)
 	}
 	st.repair()
 	return &st, nil

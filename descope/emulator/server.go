@@ -1,4 +1,4 @@
-package descopetest
+package emulator
 
 import (
 	"fmt"
@@ -27,7 +27,7 @@ func NewServer(opts ...Option) *Server {
 	e := New(opts...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		panic(fmt.Sprintf("descopetest: listen: %v", err))
+		panic(fmt.Sprintf("emulator: listen: %v", err))
 	}
 	s := &Server{
 		Emulator: e,

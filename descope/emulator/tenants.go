@@ -1,4 +1,4 @@
-package descopetest
+package emulator
 
 import (
 	"bytes"
@@ -227,7 +227,7 @@ func (e *Emulator) tenantDelete(c *call) (any, error) {
 }
 
 // tenantLoad answers GET /v1/mgmt/tenant?id= with the tenant object at the
-// root, not wrapped in "tenant" (descope-api.md section 4.1).
+// root, not wrapped in "tenant" (docs/descope-api.md section 4.1).
 func (e *Emulator) tenantLoad(c *call) (any, error) {
 	t, err := e.st.tenant("id", c.query.Get("id"))
 	if err != nil {
@@ -415,7 +415,7 @@ func (e *Emulator) tenantSettingsSet(c *call) (any, error) {
 //
 // How the real API treats a name that is both a project role and one of the
 // tenant's roles (role names are unique only within their scope) is not
-// known: descope-api.md says that default roles are "names of project
+// known: docs/descope-api.md says that default roles are "names of project
 // roles". The emulator takes the least surprising reading of that. A name
 // means the project role when there is one, and the tenant's own role only
 // when there is not. The name is resolved once, when the default roles are

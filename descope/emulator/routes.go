@@ -1,9 +1,9 @@
-package descopetest
+package emulator
 
 import "net/http"
 
 // routes maps a path and a method to its endpoint: the endpoints of
-// descope-api.md section 4 that descope-run uses.
+// docs/descope-api.md section 4 that descope-run uses.
 var routes = map[string]map[string]route{
 	"/v1/mgmt/license": {http.MethodGet: {handle: (*Emulator).license}},
 

@@ -1,4 +1,4 @@
-package descopetest
+package emulator
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// flowMetaJSON is an item of flow/list (descope-api.md section 4.2).
+// flowMetaJSON is an item of flow/list (docs/descope-api.md section 4.2).
 // modifiedTime is a string, as the real API's int64 fields are.
 //
 // It is not mgmt.FlowMeta, which holds only what the client reads: it lacks

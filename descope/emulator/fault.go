@@ -1,4 +1,4 @@
-package descopetest
+package emulator
 
 import (
 	"fmt"
@@ -52,19 +52,19 @@ type Fault struct {
 // test, like an invalid pattern given to http.ServeMux.
 func (f Fault) validate(pattern string) {
 	if pattern == "" || strings.Contains(strings.TrimSuffix(pattern, "*"), "*") {
-		panic(fmt.Sprintf("descopetest: fault pattern %q: want an exact path or a prefix ending in *", pattern))
+		panic(fmt.Sprintf("emulator: fault pattern %q: want an exact path or a prefix ending in *", pattern))
 	}
 	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
-		panic(fmt.Sprintf("descopetest: fault on %q: status %d is not an error status", pattern, f.Status))
+		panic(fmt.Sprintf("emulator: fault on %q: status %d is not an error status", pattern, f.Status))
 	}
 	if f.Probability < 0 || f.Probability > 1 {
-		panic(fmt.Sprintf("descopetest: fault on %q: probability %v is not in [0, 1]", pattern, f.Probability))
+		panic(fmt.Sprintf("emulator: fault on %q: probability %v is not in [0, 1]", pattern, f.Probability))
 	}
 	if f.Times < 0 {
-		panic(fmt.Sprintf("descopetest: fault on %q: negative Times %d", pattern, f.Times))
+		panic(fmt.Sprintf("emulator: fault on %q: negative Times %d", pattern, f.Times))
 	}
 	if f.After && f.Status == 0 && !f.Drop {
-		panic(fmt.Sprintf("descopetest: fault on %q: After needs Status or Drop", pattern))
+		panic(fmt.Sprintf("emulator: fault on %q: After needs Status or Drop", pattern))
 	}
 }
 

@@ -1,4 +1,4 @@
-package descopetest
+package emulator
 
 import (
 	"bytes"

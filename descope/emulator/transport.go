@@ -1,4 +1,4 @@
-package descopetest
+package emulator
 
 import (
 	"bytes"
@@ -26,7 +26,7 @@ func (t transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		defer req.Body.Close()
 	}
 	if req.URL == nil {
-		return nil, fmt.Errorf("descopetest: request has no URL")
+		return nil, fmt.Errorf("emulator: request has no URL")
 	}
 	ctx := req.Context()
 	if err := ctx.Err(); err != nil {

@@ -1,4 +1,4 @@
-package descopetest
+package emulator
 
 import (
 	"fmt"
@@ -24,7 +24,7 @@ func (e *Emulator) Seed(s *descope.State) error {
 	st := newStore(e.projectID, e.clock(), e.ids)
 	if s != nil {
 		if err := e.seedInto(st, s); err != nil {
-			return fmt.Errorf("descopetest: seed: %w", err)
+			return fmt.Errorf("emulator: seed: %w", err)
 		}
 	}
 	e.mu.Lock()

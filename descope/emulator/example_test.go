@@ -1,4 +1,4 @@
-package descopetest_test
+package emulator_test
 
 import (
 	"encoding/json"
@@ -6,11 +6,11 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/descope-run/descope-run/descope/descopetest"
+	"github.com/descope-run/descope-run/descope/emulator"
 )
 
 func Example() {
-	srv := descopetest.NewServer(descopetest.WithSeed(1))
+	srv := emulator.NewServer(emulator.WithSeed(1))
 	defer srv.Close()
 
 	call := func(method, path, body string) (int, map[string]any) {
@@ -38,7 +38,7 @@ func Example() {
 	fmt.Println(status, out["errorCode"], out["errorMessage"])
 
 	// A create that lands but whose answer is lost.
-	srv.SetFault("/v1/mgmt/tenant/create", descopetest.Fault{Drop: true, After: true, Times: 1})
+	srv.SetFault("/v1/mgmt/tenant/create", emulator.Fault{Drop: true, After: true, Times: 1})
 	_, err := srv.Client().Post(srv.URL+"/v1/mgmt/tenant/create", "application/json", strings.NewReader(`{}`))
 	fmt.Println(err != nil)
 

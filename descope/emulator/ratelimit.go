@@ -1,11 +1,11 @@
-package descopetest
+package emulator
 
 import (
 	"sync"
 	"time"
 )
 
-// limiter is the project's token bucket (descope-api.md section 8): capacity
+// limiter is the project's token bucket (docs/descope-api.md section 8): capacity
 // limit, refilled at limit per window, with an optional penalty. It is
 // implemented as GCRA: tat, the theoretical arrival time, moves forward by
 // one interval per accepted request, and a request is accepted while tat is

@@ -1,4 +1,4 @@
-package descopetest
+package emulator
 
 import (
 	"cmp"
@@ -171,7 +171,7 @@ func (s *idSource) float64() float64 {
 //go:embed builtin/*.json
 var builtinFS embed.FS
 
-// Preconfigured authorization of a new project (descope-api.md section 8).
+// Preconfigured authorization of a new project (docs/descope-api.md section 8).
 var (
 	builtinPermissions = []struct{ name, description string }{
 		{"Impersonate", "Impersonate other users"},
@@ -220,11 +220,11 @@ func newStore(projectID string, now time.Time, ids *idSource) *store {
 func mustBuiltin(name string) map[string]any {
 	b, err := builtinFS.ReadFile("builtin/" + name)
 	if err != nil {
-		panic(fmt.Sprintf("descopetest: built-in document %s: %v", name, err))
+		panic(fmt.Sprintf("emulator: built-in document %s: %v", name, err))
 	}
 	var doc map[string]any
 	if err := unmarshal(b, &doc); err != nil {
-		panic(fmt.Sprintf("descopetest: built-in document %s: %v", name, err))
+		panic(fmt.Sprintf("emulator: built-in document %s: %v", name, err))
 	}
 	return doc
 }

@@ -1,4 +1,4 @@
-package descopetest
+package emulator
 
 import (
 	"context"
@@ -116,7 +116,7 @@ func Open(opts ...Option) (*Emulator, error) {
 	case cfg.projectID != "":
 		e.projectID = cfg.projectID
 		if loaded != nil && loaded.ProjectID != "" && loaded.ProjectID != cfg.projectID {
-			return nil, fmt.Errorf("descopetest: state file %s holds project %s, not %s", cfg.statePath, loaded.ProjectID, cfg.projectID)
+			return nil, fmt.Errorf("emulator: state file %s holds project %s, not %s", cfg.statePath, loaded.ProjectID, cfg.projectID)
 		}
 	case loaded != nil && loaded.ProjectID != "":
 		e.projectID = loaded.ProjectID
@@ -253,7 +253,7 @@ func (e *Emulator) serve(r *http.Request, bodyReader io.Reader) (resp *response,
 	}
 	f, pattern, hit := e.faults.take(r.URL.Path, e.ids.float64)
 	if hit {
-		e.logger.Info("descopetest: injecting fault", "method", r.Method, "path", r.URL.Path, "pattern", pattern,
+		e.logger.Info("emulator: injecting fault", "method", r.Method, "path", r.URL.Path, "pattern", pattern,
 			"status", f.Status, "drop", f.Drop, "after", f.After, "latency", f.Latency)
 		if !e.sleep(r.Context(), f.Latency) {
 			return nil, true
@@ -299,7 +299,7 @@ func (e *Emulator) sleep(ctx context.Context, d time.Duration) bool {
 func (e *Emulator) dispatch(r *http.Request, body []byte) *response {
 	now := e.clock()
 	if ok, wait := e.limiter.allow(now); !ok {
-		e.logger.Info("descopetest: rate limit exceeded", "method", r.Method, "path", r.URL.Path, "retryAfter", wait)
+		e.logger.Info("emulator: rate limit exceeded", "method", r.Method, "path", r.URL.Path, "retryAfter", wait)
 		resp := errorResponse(rateLimited())
 		resp.header.Set("Retry-After", strconv.FormatInt(retryAfterSeconds(wait), 10))
 		return resp
@@ -388,7 +388,7 @@ func (e *Emulator) run(rt route, c *call) *response {
 	if err != nil {
 		var ae *apiError
 		if !errors.As(err, &ae) {
-			e.logger.Error("descopetest: request failed", "path", c.path, "err", err)
+			e.logger.Error("emulator: request failed", "path", c.path, "err", err)
 			ae = internalError("%v", err)
 		}
 		return errorResponse(ae)

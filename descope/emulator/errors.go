@@ -1,4 +1,4 @@
-package descopetest
+package emulator
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"net/http"
 )
 
-// Error codes the emulator answers with (descope-api.md sections 2.2 and 8).
+// Error codes the emulator answers with (docs/descope-api.md sections 2.2 and 8).
 const (
 	CodeBadRequest       = "E011001" // not JSON, or a field of the wrong JSON type
 	CodeMissingArguments = "E011002" // a required field is missing or empty
@@ -79,7 +79,7 @@ func unauthorized(message string) *apiError {
 	return &apiError{http.StatusUnauthorized, CodeValidation, "Unauthorized", message}
 }
 
-// rateLimited is the 429 body of descope-api.md section 3.
+// rateLimited is the 429 body of docs/descope-api.md section 3.
 func rateLimited() *apiError {
 	return &apiError{http.StatusTooManyRequests, CodeRateLimited, "https://docs.descope.com/rate-limit", "API rate limit exceeded."}
 }
