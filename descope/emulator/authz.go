@@ -6,13 +6,11 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
 // view renders r for the wire (docs/descope-api.md section 4.5).
-func (r *role) view() mgmt.Role {
-	return mgmt.Role{
+func (r *role) view() roleJSON {
+	return roleJSON{
 		ID:              r.ID,
 		Name:            r.Name,
 		Description:     r.Description,
@@ -27,13 +25,13 @@ func (r *role) view() mgmt.Role {
 
 // rolesJSON is the answer of role/all, role/search and the role batches.
 type rolesJSON struct {
-	Roles []mgmt.Role `json:"roles"`
+	Roles []roleJSON `json:"roles"`
 }
 
 // roleViews renders roles in reverse creation order.
 func roleViews(list []*role) rolesJSON {
 	newestFirst(list, func(r *role) uint64 { return r.Seq })
-	out := make([]mgmt.Role, len(list))
+	out := make([]roleJSON, len(list))
 	for i, r := range list {
 		out[i] = r.view()
 	}
@@ -45,7 +43,7 @@ func roleViews(list []*role) rolesJSON {
 // by id keeps its tenant whatever tenantId says. Update renames it to
 // newName.
 //
-// It is not mgmt.Role: that type has no newName, and it has createdTime,
+// It is not roleJSON: that type has no newName, and it has createdTime,
 // which a request must ignore as an unknown field rather than type-check.
 type roleRequest struct {
 	ID              string   `json:"id"`
@@ -277,7 +275,7 @@ func (e *Emulator) roleSearch(c *call) (any, error) {
 		for _, r := range found {
 			byID[r.ID] = r
 		}
-		slices.SortStableFunc(out.Roles, func(a, b mgmt.Role) int {
+		slices.SortStableFunc(out.Roles, func(a, b roleJSON) int {
 			for _, s := range req.Sort {
 				if c := roleSortKeys[s.Field](byID[a.ID], byID[b.ID]); c != 0 {
 					if s.Desc {
@@ -363,7 +361,7 @@ func (e *Emulator) roleDeleteBatch(c *call) (any, error) {
 
 // permissionRequest is a permission in create, update and their batches.
 // Update names the permission by name, or by id, and renames it to newName.
-// It is not mgmt.Permission: that has no newName, and it has systemDefault,
+// It is not permissionJSON: that has no newName, and it has systemDefault,
 // which a request cannot set and must ignore as an unknown field.
 type permissionRequest struct {
 	ID          string `json:"id"`
@@ -496,18 +494,18 @@ func (e *Emulator) permissionDelete(c *call) (any, error) {
 }
 
 // view renders p for the wire (docs/descope-api.md section 4.6).
-func (p *permission) view() mgmt.Permission {
-	return mgmt.Permission{ID: p.ID, Name: p.Name, Description: p.Description, SystemDefault: p.SystemDefault}
+func (p *permission) view() permissionJSON {
+	return permissionJSON{ID: p.ID, Name: p.Name, Description: p.Description, SystemDefault: p.SystemDefault}
 }
 
 func (e *Emulator) permissionAll(*call) (any, error) {
 	list := newestFirst(slices.Collect(maps.Values(e.st.Permissions)), func(p *permission) uint64 { return p.Seq })
-	out := make([]mgmt.Permission, len(list))
+	out := make([]permissionJSON, len(list))
 	for i, p := range list {
 		out[i] = p.view()
 	}
 	return struct {
-		Permissions []mgmt.Permission `json:"permissions"`
+		Permissions []permissionJSON `json:"permissions"`
 	}{out}, nil
 }
 

@@ -53,7 +53,7 @@ func describeJSONError(err error, t reflect.Type) string {
 
 // requestPath returns the path of a field that failed to decode into t
 // ("flow.metadata.name") without the Go names encoding/json puts in it for
-// the embedded structs on the way ("TenantSettings.enabled"), which the
+// the embedded structs on the way ("tenantSettings.enabled"), which the
 // request does not have.
 func requestPath(t reflect.Type, path string) string {
 	var out []string

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/descope-run/descope-run/descope"
-	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
 // Seed replaces the project's contents with s. The built-in flows, default
@@ -147,7 +146,7 @@ func seedTenant(st *store, in *descope.Tenant, now time.Time, ids *idSource) err
 	req.apply(t)
 	t.ID, t.Parent, t.CreatedTime = in.ID, deref(in.Parent), now.Unix()
 	if in.Settings != nil {
-		t.Settings = *mgmt.MergeSettings(&t.Settings, in.Settings)
+		t.Settings.merge(in.Settings)
 		if err := checkSettings(&t.Settings); err != nil {
 			return err
 		}
@@ -234,20 +233,14 @@ func (e *Emulator) State() *descope.State {
 		Project: &descope.Project{ID: e.projectID, Name: descope.Ptr(st.Name), Tags: descope.Ptr(slices.Clone(st.Tags))},
 		Theme:   &descope.Theme{Document: plain(st.Theme).(map[string]any)},
 	}
-	// The objects are rendered as the API answers them and read as mgmt
-	// reads those answers, so that the two cannot disagree.
 	for _, p := range st.Permissions {
-		v := p.view()
-		s.Permissions = append(s.Permissions, v.Model())
+		s.Permissions = append(s.Permissions, p.model())
 	}
 	for _, r := range st.Roles {
-		v := r.view()
-		s.Roles = append(s.Roles, v.Model())
+		s.Roles = append(s.Roles, r.model())
 	}
-	for _, v := range st.tenantViews(slices.Collect(maps.Values(st.Tenants))) {
-		t := v.Model()
-		t.Settings = st.Tenants[v.ID].Settings.Model()
-		s.Tenants = append(s.Tenants, t)
+	for _, t := range st.Tenants {
+		s.Tenants = append(s.Tenants, st.tenantModel(t))
 	}
 	for _, id := range slices.Sorted(maps.Keys(st.Flows)) {
 		f := st.Flows[id]
@@ -255,4 +248,101 @@ func (e *Emulator) State() *descope.State {
 	}
 	s.Normalize()
 	return s
+}
+
+// The conversions below turn the store into descope.State the way the
+// API's answers read (docs/descope-api.md sections 4.1, 4.5 and 4.6): every
+// field set, as a live State is complete. They are the emulator's own
+// reading; descope-run's client makes its own from the wire, and the
+// contract tests compare the two.
+
+// model returns p as a live descope.Permission.
+func (p *permission) model() *descope.Permission {
+	return &descope.Permission{Name: p.Name, Description: descope.Ptr(p.Description), SystemDefault: p.SystemDefault}
+}
+
+// model returns r as a live descope.Role.
+func (r *role) model() *descope.Role {
+	return &descope.Role{
+		Name:        r.Name,
+		Tenant:      r.TenantID,
+		Description: descope.Ptr(r.Description),
+		Permissions: descope.Ptr(slices.Clone(r.PermissionNames)),
+		Default:     descope.Ptr(r.Default),
+		Private:     descope.Ptr(r.Private),
+	}
+}
+
+// tenantModel returns t as a live descope.Tenant, settings included; the
+// fields descope-run does not manage go to Extra when any is set.
+func (st *store) tenantModel(t *tenant) *descope.Tenant {
+	m := &descope.Tenant{
+		ID:           t.ID,
+		Name:         t.Name,
+		Domains:      descope.Ptr(slices.Clone(t.Settings.SelfProvisioningDomains)),
+		Attributes:   descope.Ptr(plain(t.CustomAttributes).(map[string]any)),
+		EnforceSSO:   descope.Ptr(t.EnforceSSO),
+		Disabled:     descope.Ptr(t.Disabled),
+		Parent:       descope.Ptr(t.Parent),
+		DefaultRoles: descope.Ptr(st.defaultRoleNames(t)),
+		Settings:     t.Settings.model(),
+	}
+	if t.RoleInheritance != "" || len(t.EnforceSSOExclusions) > 0 || len(t.FederatedAppIDs) > 0 || len(t.Settings.SSOSetupSuiteSettings) > 0 {
+		m.Extra = &descope.TenantExtra{
+			RoleInheritance:      t.RoleInheritance,
+			EnforceSSOExclusions: slices.Clone(t.EnforceSSOExclusions),
+			FederatedAppIDs:      slices.Clone(t.FederatedAppIDs),
+		}
+		if len(t.Settings.SSOSetupSuiteSettings) > 0 {
+			m.Extra.SSOSetupSuiteSettings = plain(t.Settings.SSOSetupSuiteSettings).(map[string]any)
+		}
+	}
+	return m
+}
+
+// model returns s as live descope.TenantSettings, every field set. The
+// self-provisioning domains are the tenant's Domains, not a setting.
+func (s *tenantSettings) model() *descope.TenantSettings {
+	return &descope.TenantSettings{
+		Domains:                    descope.Ptr(slices.Clone(s.Domains)),
+		AuthType:                   descope.Ptr(s.AuthType),
+		SessionSettingsEnabled:     descope.Ptr(s.Enabled),
+		RefreshTokenExpiration:     descope.Ptr(s.RefreshTokenExpiration),
+		RefreshTokenExpirationUnit: descope.Ptr(s.RefreshTokenExpirationUnit),
+		SessionTokenExpiration:     descope.Ptr(s.SessionTokenExpiration),
+		SessionTokenExpirationUnit: descope.Ptr(s.SessionTokenExpirationUnit),
+		StepupTokenExpiration:      descope.Ptr(s.StepupTokenExpiration),
+		StepupTokenExpirationUnit:  descope.Ptr(s.StepupTokenExpirationUnit),
+		EnableInactivity:           descope.Ptr(s.EnableInactivity),
+		InactivityTime:             descope.Ptr(s.InactivityTime),
+		InactivityTimeUnit:         descope.Ptr(s.InactivityTimeUnit),
+		JITDisabled:                descope.Ptr(s.JITDisabled),
+	}
+}
+
+// merge sets the settings d manages (its non-nil fields), as a seeded
+// tenant's settings.
+func (s *tenantSettings) merge(d *descope.TenantSettings) {
+	if d.Domains != nil {
+		s.Domains = slices.Clone(nonNil(*d.Domains))
+	}
+	set(&s.AuthType, d.AuthType)
+	set(&s.Enabled, d.SessionSettingsEnabled)
+	set(&s.RefreshTokenExpiration, d.RefreshTokenExpiration)
+	set(&s.RefreshTokenExpirationUnit, d.RefreshTokenExpirationUnit)
+	set(&s.SessionTokenExpiration, d.SessionTokenExpiration)
+	set(&s.SessionTokenExpirationUnit, d.SessionTokenExpirationUnit)
+	set(&s.StepupTokenExpiration, d.StepupTokenExpiration)
+	set(&s.StepupTokenExpirationUnit, d.StepupTokenExpirationUnit)
+	set(&s.EnableInactivity, d.EnableInactivity)
+	set(&s.InactivityTime, d.InactivityTime)
+	set(&s.InactivityTimeUnit, d.InactivityTimeUnit)
+	set(&s.JITDisabled, d.JITDisabled)
+}
+
+// set stores *v in *dst when v is not nil.
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
 }

@@ -9,8 +9,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
 // storeFormat is the version of the state file's format. Format 1 held a
@@ -57,7 +55,7 @@ type tenant struct {
 	// answers them. They hold the tenant's self-provisioning domains too,
 	// which tenant create and update also set: the API has one list,
 	// which appears in both answers.
-	Settings mgmt.TenantSettings `json:"settings"`
+	Settings tenantSettings `json:"settings"`
 	// V1DefaultRoles are the default roles by name, as a format 1 state
 	// file holds them; repair turns them into DefaultRoleIDs.
 	V1DefaultRoles []string `json:"defaultRoles,omitempty"`
@@ -68,8 +66,8 @@ type tenant struct {
 
 // defaultSettings are a new tenant's settings: session settings off, with
 // Descope's project defaults filled in.
-func defaultSettings() mgmt.TenantSettings {
-	return mgmt.TenantSettings{
+func defaultSettings() tenantSettings {
+	return tenantSettings{
 		SelfProvisioningDomains:    []string{},
 		Domains:                    []string{},
 		AuthType:                   "none",
@@ -354,7 +352,7 @@ func (st *store) repair() {
 
 // repairSettings replaces nil lists and maps in s, so that they encode as []
 // and {}.
-func repairSettings(s *mgmt.TenantSettings) {
+func repairSettings(s *tenantSettings) {
 	s.SelfProvisioningDomains = nonNil(s.SelfProvisioningDomains)
 	s.Domains = nonNil(s.Domains)
 	s.SSOSetupSuiteSettings = nonNilMap(s.SSOSetupSuiteSettings)

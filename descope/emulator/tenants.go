@@ -6,13 +6,11 @@ import (
 	"maps"
 	"slices"
 	"strings"
-
-	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
-// tenantViews renders tenants for the wire, in reverse creation order, as
-// mgmt.Tenant: every field is emitted, empty ones included.
-func (st *store) tenantViews(list []*tenant) []mgmt.Tenant {
+// tenantViews renders tenants for the wire, in reverse creation order:
+// every field is emitted, empty ones included.
+func (st *store) tenantViews(list []*tenant) []tenantJSON {
 	successors := map[string][]*tenant{}
 	for _, t := range st.Tenants {
 		if t.Parent != "" {
@@ -20,9 +18,9 @@ func (st *store) tenantViews(list []*tenant) []mgmt.Tenant {
 		}
 	}
 	newestFirst(list, func(t *tenant) uint64 { return t.Seq })
-	out := make([]mgmt.Tenant, len(list))
+	out := make([]tenantJSON, len(list))
 	for i, t := range list {
-		out[i] = mgmt.Tenant{
+		out[i] = tenantJSON{
 			ID:                      t.ID,
 			Name:                    t.Name,
 			SelfProvisioningDomains: t.Settings.SelfProvisioningDomains,
@@ -56,9 +54,9 @@ func tenantIDs(list []*tenant) []string {
 // tenantRequest is the body of tenant/create and tenant/update. Update has
 // no parent and ignores authType (deprecated; set through settings).
 //
-// It is not mgmt.Tenant: that type also holds the fields only an answer
+// It is not tenantJSON: that type also holds the fields only an answer
 // has (domains, createdTime, successors, defaultRoles). A request must ignore
-// them as unknown fields, and decoding into mgmt.Tenant would type-check
+// them as unknown fields, and decoding into tenantJSON would type-check
 // them (a createdTime in milliseconds would not fit its int32).
 type tenantRequest struct {
 	ID                      string         `json:"id"`
@@ -238,7 +236,7 @@ func (e *Emulator) tenantLoad(c *call) (any, error) {
 
 // tenantsJSON is the answer of tenant/all and tenant/search.
 type tenantsJSON struct {
-	Tenants []mgmt.Tenant `json:"tenants"`
+	Tenants []tenantJSON `json:"tenants"`
 }
 
 func (e *Emulator) tenantAll(*call) (any, error) {
@@ -332,7 +330,7 @@ func (e *Emulator) tenantSearch(c *call) (any, error) {
 }
 
 // tenantSettingsGet answers GET /v1/mgmt/tenant/settings: the tenant's
-// settings as mgmt.TenantSettings, every field emitted.
+// settings, every field emitted.
 func (e *Emulator) tenantSettingsGet(c *call) (any, error) {
 	t, err := e.st.tenant("id", c.query.Get("id"))
 	if err != nil {
@@ -347,7 +345,7 @@ func (e *Emulator) tenantSettingsGet(c *call) (any, error) {
 // federatedAppIds (which only Python sends) change only when present.
 type settingsRequest struct {
 	TenantID string `json:"tenantId"`
-	mgmt.TenantSettings
+	tenantSettings
 	EnforceSSO           *bool     `json:"enforceSSO"`
 	EnforceSSOExclusions *[]string `json:"enforceSSOExclusions"`
 	FederatedAppIDs      *[]string `json:"federatedAppIds"`
@@ -358,7 +356,7 @@ var expirationUnits = []string{"", "seconds", "minutes", "hours", "days", "weeks
 
 // checkSettings validates the values of settings: their JSON types are
 // checked when they are decoded.
-func checkSettings(s *mgmt.TenantSettings) error {
+func checkSettings(s *tenantSettings) error {
 	if !slices.Contains(authTypes, s.AuthType) {
 		return invalid("authType %q is not one of \"none\", \"saml\", \"oidc\"", s.AuthType)
 	}
@@ -392,10 +390,10 @@ func (e *Emulator) tenantSettingsSet(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSettings(&req.TenantSettings); err != nil {
+	if err := checkSettings(&req.tenantSettings); err != nil {
 		return nil, err
 	}
-	t.Settings = req.TenantSettings
+	t.Settings = req.tenantSettings
 	repairSettings(&t.Settings)
 	if req.EnforceSSO != nil {
 		t.EnforceSSO = *req.EnforceSSO
