@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 
-	"go.starlark.net/lib/json"
+	"encoding/json"
+
+	starjson "go.starlark.net/lib/json"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 	"gopkg.in/yaml.v3"
@@ -43,13 +45,69 @@ func (r *reader) loadJSON(thread *starlark.Thread, b *starlark.Builtin, args sta
 		return nil, err
 	}
 	v, err := decodeJSON(thread, data)
+	if err == nil {
+		err = duplicateJSONKey(data)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s is not valid JSON: %w", b.Name(), path, err)
 	}
 	return v, nil
 }
 
-var jsonDecode = json.Module.Members["decode"].(*starlark.Builtin)
+// duplicateJSONKey reports the first object key that valid JSON data writes
+// twice in one object, as YAML's decoder does for a mapping: encoding/json
+// and json.decode keep the last value silently, so a key written twice is
+// most likely an edit that did not take. It returns nil for malformed data,
+// which the decoder reports.
+func duplicateJSONKey(data []byte) error {
+	type container struct {
+		keys      map[string]int64 // an object's keys -> offset just past each; nil for an array
+		expectKey bool
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var stack []*container
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // io.EOF, or a syntax error the decoder reports
+		}
+		if tok == json.Delim('}') || tok == json.Delim(']') {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		var top *container
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.keys != nil {
+			if top.expectKey {
+				key, _ := tok.(string)
+				off := dec.InputOffset()
+				if first, dup := top.keys[key]; dup {
+					return fmt.Errorf("line %d: key %q already defined at line %d", lineAt(data, off), key, lineAt(data, first))
+				}
+				top.keys[key] = off
+				top.expectKey = false
+				continue
+			}
+			top.expectKey = true // after this value, the next key
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &container{keys: map[string]int64{}, expectKey: true})
+		case json.Delim('['):
+			stack = append(stack, &container{})
+		}
+	}
+}
+
+// lineAt returns the 1-based line of the byte just before offset off.
+func lineAt(data []byte, off int64) int {
+	off = min(max(off, 1), int64(len(data)))
+	return 1 + bytes.Count(data[:off-1], []byte{'\n'})
+}
+
+var jsonDecode = starjson.Module.Members["decode"].(*starlark.Builtin)
 
 func decodeJSON(thread *starlark.Thread, data []byte) (starlark.Value, error) {
 	v, err := starlark.Call(thread, jsonDecode, starlark.Tuple{starlark.String(data)}, nil)

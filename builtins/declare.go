@@ -460,6 +460,9 @@ func (d *declarer) readDocument(thread *starlark.Thread, fn, src string) (string
 	if doc == nil {
 		return "", nil, fmt.Errorf("%s: %s is not a JSON object", fn, path)
 	}
+	if err := duplicateJSONKey(data); err != nil {
+		return "", nil, fmt.Errorf("%s: %s is not valid JSON: %w", fn, path, err)
+	}
 	return path, doc, nil
 }
 

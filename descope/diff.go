@@ -258,6 +258,35 @@ func settingsFields(f *fields, l, w *TenantSettings) {
 	scalar(f, "settings.JITDisabled", l.JITDisabled, w.JITDisabled)
 }
 
+// RemovedParentCycle returns a cycle among the live parents of the tenants
+// that p removes (deletes, or replaces), as the chain of ids from the
+// smallest id back to it, or nil. Descope never makes such a cycle, but a
+// damaged or hand-edited project can hold one, and then none of those
+// tenants can go first: each waits for its live sub-tenant's removal.
+func (p *Plan) RemovedParentCycle() []string {
+	parent := map[string]string{}
+	for _, c := range p.Changes {
+		t, ok := c.Before.(*Tenant)
+		if ok && c.Kind == KindTenant && (c.Action == ActionDelete || c.Action == ActionReplace) {
+			parent[t.ID] = deref(t.Parent)
+		}
+	}
+	ids := slices.Sorted(maps.Keys(parent))
+	for _, id := range ids {
+		chain := []string{id}
+		for cur := parent[id]; ; cur = parent[cur] {
+			if _, removed := parent[cur]; !removed || len(chain) > len(parent) {
+				break
+			}
+			chain = append(chain, cur)
+			if cur == id {
+				return chain
+			}
+		}
+	}
+	return nil
+}
+
 func parentName(id string) string {
 	if id == "" {
 		return "none (top level)"

@@ -89,7 +89,22 @@ func MakePlan(ctx context.Context, t *Target, desired *descope.State) (*Planned,
 	if err != nil {
 		return nil, err
 	}
-	return &Planned{Desired: desired, Live: live, Plan: descope.Diff(live, desired), Fingerprint: fp}, nil
+	plan := descope.Diff(live, desired)
+	if cycle := plan.RemovedParentCycle(); cycle != nil {
+		return nil, fmt.Errorf("plan for %s: the live tenants %s form a parent cycle, so none of them can be deleted first "+
+			"(Descope never makes one: the project data is damaged); leave them out of the own() claims, or repair the project and plan again",
+			t.Description, quoteChain(cycle))
+	}
+	return &Planned{Desired: desired, Live: live, Plan: plan, Fingerprint: fp}, nil
+}
+
+// quoteChain renders ids as "a" -> "b" -> "a".
+func quoteChain(ids []string) string {
+	q := make([]string, len(ids))
+	for i, id := range ids {
+		q[i] = strconv.Quote(id)
+	}
+	return strings.Join(q, " -> ")
 }
 
 // CheckSubTenants refuses a plan that deletes or replaces a tenant whose

@@ -84,6 +84,36 @@ func (f *Factory) Logger() hclog.Logger {
 	return f.logger
 }
 
+// logLevels are the values --log-level and DESCOPE_RUN_LOG accept.
+var logLevels = []string{"trace", "debug", "info", "warn", "error", "off"}
+
+// checkGlobals refuses global flag values (and DESCOPE_RUN_LOG) that would
+// otherwise be taken silently for something else, and the --parallel of the
+// commands that have one.
+func (f *Factory) checkGlobals(cmd *cobra.Command) error {
+	g := f.Globals
+	for _, l := range []struct{ name, value string }{
+		{"--log-level", g.LogLevel},
+		{"DESCOPE_RUN_LOG", f.Getenv("DESCOPE_RUN_LOG")},
+	} {
+		if l.value != "" && hclog.LevelFromString(l.value) == hclog.NoLevel {
+			return fmt.Errorf("%s %q: want one of %s", l.name, l.value, strings.Join(logLevels, ", "))
+		}
+	}
+	if g.EvalTimeout <= 0 {
+		return fmt.Errorf("--eval-timeout %s: want a positive duration, e.g. 60s", g.EvalTimeout)
+	}
+	if g.MaxSteps == 0 {
+		return fmt.Errorf("--max-steps 0: want a positive number of steps")
+	}
+	if fl := cmd.Flags().Lookup("parallel"); fl != nil {
+		if n, err := cmd.Flags().GetInt("parallel"); err == nil && n < 1 {
+			return fmt.Errorf("--parallel %d: want 1 or more", n)
+		}
+	}
+	return nil
+}
+
 // Color reports whether output to a stream may be coloured: only on a
 // terminal, never with --no-color or NO_COLOR.
 func (f *Factory) Color(tty bool) bool {
@@ -117,11 +147,14 @@ the workspace, so you can try everything without credentials.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return f.checkGlobals(cmd)
+		},
 	}
 	root.SetVersionTemplate("descope-run {{.Version}}\n")
 	g := f.Globals
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.LogLevel, "log-level", "", "log level: trace, debug, info, warn, error (default warn; also DESCOPE_RUN_LOG)")
+	pf.StringVar(&g.LogLevel, "log-level", "", "log level: trace, debug, info, warn, error, off (default warn; also DESCOPE_RUN_LOG)")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour output (NO_COLOR does the same)")
 	pf.StringArrayVar(&g.Vars, "var", nil, "set a config variable, `NAME=VALUE` (repeatable; read as vars[\"NAME\"])")
 	pf.StringArrayVar(&g.VarFiles, "var-file", nil, "read config variables from a YAML or JSON `FILE` (repeatable)")
