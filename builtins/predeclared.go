@@ -5,7 +5,15 @@ import (
 	"go.starlark.net/lib/math"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
+	"go.starlark.net/syntax"
 )
+
+// FileOptions is the dialect of configs and scripts (docs/design.md section
+// 3): set() and top-level for and if statements are allowed, so that a config
+// can loop over its customers without a function; recursion, while loops and
+// reassigning a top-level name are not. A top-level for loop's variable is a
+// global, assigned by that loop only.
+var FileOptions = &syntax.FileOptions{Set: true, TopLevelControl: true}
 
 // Config returns the predeclared names of a config (docs/design.md section 3):
 // the declarations, which record into c; the file helpers, which read

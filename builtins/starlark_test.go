@@ -13,12 +13,10 @@ import (
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarktest"
-	"go.starlark.net/syntax"
 )
 
-// fileOptions is the dialect of configs (runtime/eval.go): set() on,
-// recursion, top-level control flow and global reassignment off.
-var fileOptions = &syntax.FileOptions{Set: true}
+// fileOptions is the dialect of configs.
+var fileOptions = FileOptions
 
 // fakeFiles is a Files over a map from root-relative path to content. A
 // label "//x" names x from the root, anything else is relative to the

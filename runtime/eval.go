@@ -24,9 +24,9 @@ const (
 	DefaultTimeout  = 60 * time.Second
 )
 
-// fileOptions is the strict dialect: no recursion, no top-level
-// reassignment, no while loops, no top-level control flow.
-var fileOptions = &syntax.FileOptions{Set: true}
+// fileOptions is the dialect of configs: top-level for and if, no
+// recursion, no top-level reassignment, no while loops.
+var fileOptions = builtins.FileOptions
 
 // EvalOptions say what to evaluate and how.
 type EvalOptions struct {
@@ -305,7 +305,7 @@ func scriptError(err error, maxSteps uint64, timeout time.Duration, predeclared 
 		}
 		se.Msg += " (recursion is not allowed in configs: write a loop over the data instead)"
 	case hasRes && strings.Contains(se.Msg, "cannot reassign global"):
-		se.Msg += " (top-level names are assigned once in configs: pick a new name, or build the value in a function)"
+		se.Msg += " (top-level names are assigned once in configs, a top-level for loop's variable included: pick a new name, or build the value in a function)"
 	}
 	return se
 }
