@@ -22,6 +22,7 @@ type EmulatorOptions struct {
 	ManagementKey string
 	StateFile     string
 	Latency       time.Duration
+	Jitter        time.Duration
 	Penalty       time.Duration
 	// ready, when set, is called with the base URL once the server listens.
 	ready func(url string)
@@ -39,7 +40,7 @@ limit (--rate sets it here), for trying configs and other tools without a
 real project. It prints the environment variables to export and serves until
 interrupted.`,
 		Example: `  descope-run emulator --addr 127.0.0.1:4646 --state emu.json
-  descope-run emulator --rate 100/60s --latency 50ms`,
+  descope-run emulator --rate 100/60s --latency 20ms --jitter 20ms`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -54,6 +55,7 @@ interrupted.`,
 	fl.StringVar(&opts.ManagementKey, "management-key", "", "the management `KEY` it accepts (generated when empty)")
 	fl.StringVar(&opts.StateFile, "state", "", "keep the project in `FILE` across restarts")
 	fl.DurationVar(&opts.Latency, "latency", 0, "delay every request by `DURATION`")
+	fl.DurationVar(&opts.Jitter, "jitter", 0, "vary each request's delay by up to `DURATION` either way, at random")
 	fl.DurationVar(&opts.Penalty, "penalty", 0, "after a 429, refuse every request for `DURATION`")
 	return cmd
 }
@@ -63,6 +65,7 @@ func runEmulator(ctx context.Context, opts *EmulatorOptions) error {
 	emuOpts := []emulator.Option{
 		emulator.WithProject(opts.ProjectID, opts.ManagementKey),
 		emulator.WithLatency(opts.Latency),
+		emulator.WithJitter(opts.Jitter),
 		emulator.WithPenalty(opts.Penalty),
 		emulator.WithRequestLogLimit(1000), // a long-running server keeps only the newest
 	}

@@ -28,6 +28,7 @@ type Emulator struct {
 	key       string
 	clock     func() time.Time
 	latency   time.Duration
+	jitter    *jitter // varies latency per request; nil adds nothing
 	logger    *slog.Logger
 	statePath string
 	// persistEvery, when set, spaces state file writes; dirty marks a
@@ -94,6 +95,7 @@ func Open(opts ...Option) (*Emulator, error) {
 	e := &Emulator{
 		clock:        cfg.clock,
 		latency:      cfg.latency,
+		jitter:       newJitter(cfg.jitter, seed),
 		logger:       cfg.logger,
 		statePath:    cfg.statePath,
 		persistEvery: cfg.persistEvery,
@@ -248,7 +250,7 @@ func (e *Emulator) serve(r *http.Request, bodyReader io.Reader) (resp *response,
 		return errorResponse(&apiError{http.StatusRequestEntityTooLarge, CodeBadRequest, "Bad request",
 			fmt.Sprintf("the request body is larger than %d bytes", maxBody)}), false
 	}
-	if !e.sleep(r.Context(), e.latency) {
+	if !e.sleep(r.Context(), e.jitter.delay(e.latency)) {
 		return nil, true
 	}
 	f, pattern, hit := e.faults.take(r.URL.Path, e.ids.float64)

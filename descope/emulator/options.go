@@ -16,6 +16,7 @@ type config struct {
 	penalty        time.Duration
 	clock          func() time.Time
 	latency        time.Duration
+	jitter         time.Duration
 	statePath      string
 	persistEvery   time.Duration
 	seed           int64
