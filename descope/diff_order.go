@@ -155,9 +155,9 @@ func stepDeps(changes []*Change) map[string][]string {
 	return deps
 }
 
-// link fills in every change's Deps from the Deps of its steps, and names
-// in the Reason of a tenant's delete or replace its live sub-tenants that
-// the plan does not delete first. It returns the steps' Deps.
+// link fills in every change's Deps from the Deps of its steps, and the
+// StrandedSubTenants of a tenant's delete or replace (named in its Reason
+// too). It returns the steps' Deps.
 func (d *differ) link(live *State) map[string][]string {
 	deps := stepDeps(d.plan.Changes)
 	byID := make(map[string]*Change, len(d.plan.Changes))
@@ -188,15 +188,18 @@ func (d *differ) link(live *State) map[string][]string {
 		if children == nil {
 			children = liveChildren(live.Tenants)
 		}
-		var staying []string
 		for _, child := range children[c.Key] {
 			if o := byID[ChangeID(KindTenant, child)]; o == nil || o.Action == ActionUpdate {
-				staying = append(staying, strconv.Quote(child))
+				c.StrandedSubTenants = append(c.StrandedSubTenants, child)
 			}
 		}
-		if len(staying) > 0 {
-			slices.Sort(staying)
-			c.Reason += "; its sub-tenants " + strings.Join(staying, ", ") + " are not deleted first"
+		if len(c.StrandedSubTenants) > 0 {
+			slices.Sort(c.StrandedSubTenants)
+			quoted := make([]string, len(c.StrandedSubTenants))
+			for i, id := range c.StrandedSubTenants {
+				quoted[i] = strconv.Quote(id)
+			}
+			c.Reason += "; its sub-tenants " + strings.Join(quoted, ", ") + " are not deleted first"
 		}
 	}
 	return deps

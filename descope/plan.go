@@ -36,8 +36,14 @@ type Change struct {
 	// on delete.
 	Before, After any
 	// Reason says in words why the change is a replace, which own() claim
-	// allows a delete (with its position), or what else is unusual.
+	// allows a delete (with its position), or what else is unusual. It is
+	// for people: decisions use the fields (StrandedSubTenants, say).
 	Reason string
+	// StrandedSubTenants, on a tenant's delete or replace, are the ids of
+	// its live sub-tenants that the plan neither deletes nor replaces
+	// (sorted): Descope deletes no tenant that has sub-tenants, so such a
+	// plan is refused before anything is written.
+	StrandedSubTenants []string
 	// Deps are the IDs of the changes that must complete before this one.
 	Deps []string
 	// Origin is the call stack of the declaration behind the change: the
@@ -175,4 +181,16 @@ func sensitivePath(path string) bool {
 		}
 	}
 	return false
+}
+
+// Stranded returns the tenants' deletes and replaces that leave live
+// sub-tenants behind (Change.StrandedSubTenants), in plan order.
+func (p *Plan) Stranded() []*Change {
+	var out []*Change
+	for _, c := range p.Changes {
+		if len(c.StrandedSubTenants) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }

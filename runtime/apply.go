@@ -10,15 +10,16 @@ import (
 	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
-// ApplyOptions configure Apply.
-type ApplyOptions struct {
+// executeOptions configure execute.
+type executeOptions struct {
 	// Parallel is the number of workers (default 4).
 	Parallel int
-	// OnEvent receives progress: each change started, done or failed.
-	OnEvent func(mgmt.Event)
+	// Events receives progress: each change started, done or failed
+	// (EventChange), then EventVerify.
+	Events func(Event)
 }
 
-// ApplyResult is what an apply did.
+// ApplyResult is what the execution of a plan did.
 type ApplyResult struct {
 	Report mgmt.Report
 	// Mismatches are the changes that reported success but that the re-read
@@ -26,11 +27,24 @@ type ApplyResult struct {
 	Mismatches []string
 }
 
-// Apply executes the plan of pl against t through the paced executor, in
-// dependency order, then re-reads the touched objects and compares them with
-// the desired state. Writes to endpoints that overwrite every field read the
-// object first and merge, so fields descope-run does not model are kept.
-func Apply(ctx context.Context, t *Target, pl *Planned, opts ApplyOptions) (*ApplyResult, error) {
+// err returns the failures of the execution, and the mismatches, as one
+// error about target t; nil when every change is done and verified.
+func (r *ApplyResult) err(t *Target) error {
+	if err := r.Report.Err(); err != nil {
+		return fmt.Errorf("apply to %s: %w", t.Description, err)
+	}
+	if len(r.Mismatches) > 0 {
+		return fmt.Errorf("apply to %s: %d changes did not verify", t.Description, len(r.Mismatches))
+	}
+	return nil
+}
+
+// execute carries out the plan of pl against t through the paced executor,
+// in dependency order, then re-reads the touched objects and compares them
+// with the desired state. Writes to endpoints that overwrite every field
+// read the object first and merge, so fields descope-run does not model are
+// kept. It applies no guard: Apply does.
+func execute(ctx context.Context, t *Target, pl *Planned, opts executeOptions) (*ApplyResult, error) {
 	p, desired := pl.Plan, pl.Desired
 	workers := opts.Parallel
 	if workers <= 0 {
@@ -66,8 +80,8 @@ func Apply(ctx context.Context, t *Target, pl *Planned, opts ApplyOptions) (*App
 		}
 	}
 	var exopts []mgmt.ExecutorOption
-	if opts.OnEvent != nil {
-		exopts = append(exopts, mgmt.OnEvent(changeEvents(p, opts.OnEvent)))
+	if opts.Events != nil {
+		exopts = append(exopts, mgmt.OnEvent(changeEvents(p, opts.Events)))
 	}
 	report := mgmt.NewExecutor(t.Client.Pacer(), workers, exopts...).Run(ctx, items)
 	res := &ApplyResult{Report: report}
@@ -77,6 +91,7 @@ func Apply(ctx context.Context, t *Target, pl *Planned, opts ApplyOptions) (*App
 	// Verify: the plan of the re-read project must not contain a change
 	// that was reported done. Only what those changes touched is read
 	// beyond the fixed calls: their flows, their tenants' settings.
+	emit(opts.Events, Event{Kind: EventVerify})
 	live, err := t.Client.ReadState(ctx, verifyReadOptions(desired, report.Done))
 	if err != nil {
 		return res, fmt.Errorf("verify after apply: read %s: %w", t.Description, err)
@@ -113,12 +128,12 @@ func verifyReadOptions(desired *descope.State, done []string) mgmt.ReadOptions {
 	return opts
 }
 
-// changeEvents passes the executor's events on to fn as events of the
-// plan's changes: the items that are not a change of their own (a replace's
+// changeEvents passes the executor's events on to fn as EventChange events
+// of the plan's changes: the items that are not a change of their own (a replace's
 // delete step, the default roles after a replace) report only a failure,
 // and Finished and Total count changes. The executor never calls it
 // concurrently.
-func changeEvents(p *descope.Plan, fn func(mgmt.Event)) func(mgmt.Event) {
+func changeEvents(p *descope.Plan, fn func(Event)) func(mgmt.Event) {
 	changes := make(map[string]bool, len(p.Changes))
 	for _, c := range p.Changes {
 		changes[c.ID] = true
@@ -132,7 +147,7 @@ func changeEvents(p *descope.Plan, fn func(mgmt.Event)) func(mgmt.Event) {
 			finished++
 		}
 		ev.Finished, ev.Total = finished, len(p.Changes)
-		fn(ev)
+		fn(Event{Kind: EventChange, Change: ev})
 	}
 }
 

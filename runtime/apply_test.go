@@ -37,7 +37,7 @@ func TestApplyDefaultRolesNamingTheTenantsOwnRole(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Apply(ctx, target, first, ApplyOptions{Parallel: 4})
+			res, err := execute(ctx, target, first, executeOptions{Parallel: 4})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,7 +94,7 @@ func TestApplyKeepsUnmodelledTenantFields(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Apply(ctx, target, pl, ApplyOptions{})
+			res, err := execute(ctx, target, pl, executeOptions{})
 			if err != nil || res.Report.Err() != nil {
 				t.Fatalf("apply: %v %v", err, res.Report.Err())
 			}
@@ -130,7 +130,7 @@ func applyAndConverge(t *testing.T, live, desired *descope.State) *Target {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Apply(ctx, target, pl, ApplyOptions{Parallel: 4})
+	res, err := execute(ctx, target, pl, executeOptions{Parallel: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestBackupRestoreKeepsUnmanagedTenantFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := Apply(ctx, target, pl, ApplyOptions{}); err != nil || res.Report.Err() != nil {
+	if res, err := execute(ctx, target, pl, executeOptions{}); err != nil || res.Report.Err() != nil {
 		t.Fatalf("restore: %v %v", err, res.Report.Err())
 	}
 	got, err := c.LoadTenant(ctx, "acme")

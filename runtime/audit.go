@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -24,6 +25,20 @@ type AuditEntry struct {
 	Result      string         `json:"result"`
 	Error       string         `json:"error,omitempty"`
 }
+
+// AuditSink records what operations did: the audit log file, or a log kept
+// in a store shared by several machines.
+type AuditSink interface {
+	Append(ctx context.Context, e AuditEntry) error
+}
+
+// AuditLog is the audit log file at Path, one JSON line per operation.
+type AuditLog struct {
+	Path string
+}
+
+// Append adds e to the log.
+func (l AuditLog) Append(_ context.Context, e AuditEntry) error { return AppendAudit(l.Path, e) }
 
 // AppendAudit appends e as one JSON line to the log at path (created 0600).
 func AppendAudit(path string, e AuditEntry) error {

@@ -450,7 +450,7 @@ func BenchmarkBackupRestore1kTenants20Flows(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		res, err := Apply(ctx, target, planned, ApplyOptions{Parallel: 8})
+		res, err := execute(ctx, target, planned, executeOptions{Parallel: 8})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,89 +1,139 @@
 package runtime
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
-// Lock is an exclusive claim on a project held by one apply or restore, as a
-// file created with O_EXCL. A lock left by a process that no longer runs on
-// this host is taken over.
-type Lock struct {
-	path string
+// Locker gives one operation at a time the right to write to a project.
+// FileLocker is the one for a single machine; a store shared by several
+// machines brings its own.
+type Locker interface {
+	// Lock takes the lock on the project for operation (apply, restore),
+	// or returns a *LockHeldError naming the holder. release gives the
+	// lock up; its error says the lock may still be there.
+	Lock(ctx context.Context, projectID, operation string) (release func() error, err error)
 }
 
-type lockInfo struct {
+// FileLocker locks a project with the file <Dir>/<project-id>.lock. It
+// keeps the operations of one machine and account apart, not those of
+// several machines.
+type FileLocker struct {
+	Dir string
+	// Now stamps the lock (default time.Now).
+	Now func() time.Time
+}
+
+// Lock takes the project's lock file.
+func (l FileLocker) Lock(_ context.Context, projectID, operation string) (func() error, error) {
+	now := time.Now
+	if l.Now != nil {
+		now = l.Now
+	}
+	lk, err := AcquireLock(filepath.Join(l.Dir, projectID+".lock"), operation, now())
+	if err != nil {
+		return nil, err
+	}
+	return lk.Release, nil
+}
+
+// LockHolder is what a lock says about who holds it.
+type LockHolder struct {
 	PID     int       `json:"pid"`
 	Host    string    `json:"host"`
 	Since   time.Time `json:"since"`
 	Command string    `json:"command"`
 }
 
+// Lock is an exclusive claim on a project held by one apply or restore: a
+// file that says who holds it. How a lock left by a process that died is
+// told apart from a live one depends on the system (see holdFile):
+// on Unix the holder keeps an flock(2) on the file, which the kernel
+// drops when the process ends, so a lock file that no process has locked is
+// taken over, by one taker only; elsewhere a lock file is never taken over
+// and a dead holder's file must be deleted by hand.
+type Lock struct {
+	path string
+	file *os.File // held open (and locked, on Unix) until Release
+}
+
 // AcquireLock takes the lock at path for command, or returns a
-// *RefusedError naming the holder.
+// *LockHeldError naming the holder.
 func AcquireLock(path, command string, now time.Time) (*Lock, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	host, _ := os.Hostname()
-	info := lockInfo{PID: os.Getpid(), Host: host, Since: now.UTC(), Command: command}
-	data, _ := json.Marshal(info)
-	for attempt := 0; attempt < 2; attempt++ {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err == nil {
-			_, werr := f.Write(data)
-			cerr := f.Close()
-			if werr != nil || cerr != nil {
-				os.Remove(path)
-				return nil, fmt.Errorf("lock %s: %w", path, errors.Join(werr, cerr))
-			}
-			return &Lock{path: path}, nil
-		}
-		if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("lock %s: %w", path, err)
-		}
-		var held lockInfo
-		raw, rerr := os.ReadFile(path)
-		if rerr == nil && json.Unmarshal(raw, &held) == nil && held.Host == host && !processAlive(held.PID) {
-			os.Remove(path) // the holder is gone: take the lock over
-			continue
-		}
-		return nil, &RefusedError{
-			Reason: fmt.Sprintf("another %s holds the lock on this project (pid %d on %s since %s)",
-				orDefault(held.Command, "apply"), held.PID, orDefault(held.Host, "?"), held.Since.Format(time.RFC3339)),
-			Hint: "wait for it to finish; if it died, delete " + path,
-		}
+	me := LockHolder{PID: os.Getpid(), Host: host, Since: now.UTC(), Command: command}
+	f, held, err := holdFile(path, host)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	return nil, &RefusedError{Reason: "could not take the lock " + path, Hint: "delete it if no apply is running"}
+	if held != nil {
+		return nil, &LockHeldError{Holder: *held, Where: path}
+	}
+	data, _ := json.Marshal(me)
+	if err := writeHolder(f, data); err != nil {
+		return nil, errors.Join(fmt.Errorf("lock %s: %w", path, err), (&Lock{path: path, file: f}).Release())
+	}
+	return &Lock{path: path, file: f}, nil
 }
 
-// Release gives the lock up.
+// writeHolder replaces the content of the lock file f with data.
+func writeHolder(f *os.File, data []byte) error {
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(data, 0); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// readHolder reads who holds the lock at path; a file that cannot be read
+// or parsed gives a zero holder.
+func readHolder(path string) LockHolder {
+	var h LockHolder
+	if raw, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(raw, &h) // a damaged lock names no holder
+	}
+	return h
+}
+
+// Release gives the lock up: it deletes the file and lets go of it (on
+// Unix in that order, so that no other process locks the file on its way
+// out).
+// Its error says the file may still be there.
 func (l *Lock) Release() error {
-	if l == nil {
+	if l == nil || l.file == nil {
 		return nil
 	}
-	if err := os.Remove(l.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("release lock: %w", err)
+	var errs []error
+	remove := func() {
+		if err := os.Remove(l.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if removeWhileHeld {
+		remove()
+	}
+	if err := l.file.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if !removeWhileHeld {
+		remove()
+	}
+	l.file = nil
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("release lock %s: %w (delete it if no apply runs)", l.path, err)
 	}
 	return nil
-}
-
-func processAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		return false
-	}
-	err = p.Signal(syscall.Signal(0))
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func orDefault(s, def string) string {

@@ -17,9 +17,9 @@ func TestLockExcludesSecondHolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = AcquireLock(path, "apply", now)
-	var re *RefusedError
+	var re *LockHeldError
 	if !errors.As(err, &re) {
-		t.Fatalf("second AcquireLock = %v, want a RefusedError", err)
+		t.Fatalf("second AcquireLock = %v, want a LockHeldError", err)
 	}
 	if err := l.Release(); err != nil {
 		t.Fatal(err)
@@ -35,7 +35,7 @@ func TestLockTakesOverFromDeadProcess(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "P2x.lock")
 	host, _ := os.Hostname()
 	// pid 1<<30 cannot exist on Linux (pid_max is at most 1<<22).
-	data, _ := json.Marshal(lockInfo{PID: 1 << 30, Host: host, Command: "apply"})
+	data, _ := json.Marshal(LockHolder{PID: 1 << 30, Host: host, Command: "apply"})
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}

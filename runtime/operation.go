@@ -2,13 +2,8 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/descope-run/descope-run/backup"
@@ -16,104 +11,231 @@ import (
 	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
-// StateDir is descope-run's per-user folder: backups, locks and the audit
-// log live under it (~/.descope-mgmt).
-func StateDir() (string, error) {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find home directory: %w", err)
-	}
-	return filepath.Join(home, ".descope-mgmt"), nil
+// Policy says how Apply guards, confirms and records one operation. Its
+// zero value is the strictest: no delete allowed, no confirmation asked.
+type Policy struct {
+	// Operation names what runs, in the lock, the backup and the audit log:
+	// backup.OperationApply, backup.OperationRestore, backup.OperationScript.
+	Operation string
+	// Subject is what is applied: the config, "backup ID", a script's path.
+	Subject string
+	// InputsDigest is the digest of the config's inputs, for the audit log.
+	InputsDigest string
+	// Workspace is the workspace root ("" for none): the backup and the
+	// audit log record its git commit.
+	Workspace string
+	// ToolVersion is descope-run's version, for the backup.
+	ToolVersion string
+	// Saved is set when the plan applied is a saved one (plan -out): Apply
+	// refuses it for another project or a live project that changed since.
+	Saved *SavedRef
+
+	// MaxDeletes is the most objects the plan may delete, replaces
+	// included; a plan that deletes more is refused (*DeleteGuardError).
+	MaxDeletes int
+
+	// Show, when set, is given the plan as soon as it is made under the
+	// lock, before the guards (the CLI renders it). An error stops Apply.
+	Show func(*Planned) error
+	// Confirm, when set, is asked once the guards pass; any error cancels
+	// the operation with nothing written. The live project is then read
+	// again, and a plan whose project changed while Confirm waited is
+	// refused (*ChangedWhileWaitingError). Nil applies without asking
+	// (--auto-approve, a saved plan).
+	Confirm func(ctx context.Context, p *Planned) error
+
+	// Locker, when set, locks the project from the plan's read to the end.
+	Locker Locker
+	// Store receives the backup taken before the first write. Required.
+	Store BackupStore
+	// Retention, when set, prunes old backups from Store afterwards.
+	Retention *backup.RetentionPolicy
+	// Audit, when set, records the outcome of every operation that got as
+	// far as writing.
+	Audit AuditSink
+
+	// Parallel is the number of changes run at once (default 4).
+	Parallel int
+	// Events, when set, receives progress (never concurrently).
+	Events func(Event)
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 }
 
-// ExpandHome replaces a leading "~/" with the user's home directory.
-func ExpandHome(p string) string {
-	if rest, ok := strings.CutPrefix(p, "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, rest)
+// SavedRef is what a saved plan was made from.
+type SavedRef struct {
+	// File names the plan in refusals.
+	File string
+	// ProjectID and Fingerprint are the project and the fingerprint of the
+	// live objects the plan was made from.
+	ProjectID, Fingerprint string
+}
+
+// EventKind says what an Event reports.
+type EventKind int
+
+// The events of an operation, in order: the backup, then the changes
+// (each started, then done or failed), then the verification.
+const (
+	EventBackedUp EventKind = iota + 1
+	EventChange
+	EventVerify
+)
+
+// Event reports an operation's progress to Policy.Events.
+type Event struct {
+	Kind EventKind
+	// Backup is the backup taken (EventBackedUp).
+	Backup backup.Entry
+	// Change is the executor's event of one of the plan's changes
+	// (EventChange); Finished and Total count changes.
+	Change mgmt.Event
+}
+
+// Outcome is what an operation did. Apply returns it, with whatever part
+// was reached, along with any error.
+type Outcome struct {
+	// Planned is the plan, once made.
+	Planned *Planned
+	// Backup is the backup taken before the first write (zero when none).
+	Backup backup.Entry
+	// Result is the execution's report and verification (nil when nothing
+	// was executed).
+	Result *ApplyResult
+	// Pruned are the old backups deleted afterwards.
+	Pruned []backup.Entry
+	// Warnings are failures that did not change the outcome: the audit
+	// log, pruning, releasing the lock.
+	Warnings []error
+}
+
+// Apply is the one operation that writes a desired state to a project, for
+// apply, restore and scripts alike. In order, it
+//
+//   - takes the project's lock (Policy.Locker);
+//   - plans desired against the live project, refusing a config pinned to
+//     another project and a saved plan made for another project or from
+//     another live project (Policy.Saved), and shows the plan
+//     (Policy.Show); an empty plan ends here;
+//   - refuses a plan that deletes more than Policy.MaxDeletes objects or
+//     strands live sub-tenants;
+//   - asks (Policy.Confirm), then reads the project again and refuses the
+//     plan if it changed while waiting;
+//   - backs the project up (Policy.Store): no backup, no write;
+//   - executes the plan and verifies the changes done;
+//   - records the outcome (Policy.Audit) and prunes old backups
+//     (Policy.Retention).
+//
+// Refusals are Refusal errors, returned before anything is written.
+func Apply(ctx context.Context, t *Target, desired *descope.State, pol Policy) (out *Outcome, err error) {
+	if pol.Store == nil {
+		return nil, errors.New("apply: no backup store: nothing is written without a backup")
+	}
+	now := pol.Now
+	if now == nil {
+		now = time.Now
+	}
+	out = &Outcome{}
+	if pol.Locker != nil {
+		release, err := pol.Locker.Lock(ctx, t.ProjectID, pol.Operation)
+		if err != nil {
+			return nil, err
+		}
+		defer func() {
+			if rerr := release(); rerr != nil {
+				out.Warnings = append(out.Warnings, rerr)
+			}
+		}()
+	}
+
+	planned, err := MakePlan(ctx, t, desired)
+	if err != nil {
+		return out, err
+	}
+	out.Planned = planned
+	if s := pol.Saved; s != nil {
+		if s.ProjectID != t.ProjectID {
+			return out, &ProjectMismatchError{Want: s.ProjectID, Plan: s.File, TargetID: t.ProjectID, Target: t.Description}
+		}
+		if s.Fingerprint != planned.Fingerprint {
+			return out, &StalePlanError{Plan: s.File}
 		}
 	}
-	return p
-}
-
-// CurrentUser names who runs descope-run, for backups and the audit log.
-func CurrentUser() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username
-	}
-	return os.Getenv("USER")
-}
-
-// GitCommit returns the commit checked out in dir, or "" when dir is not in
-// a git repository or git is not installed.
-func GitCommit(dir string) string {
-	out, err := exec.Command("git", "-C", dir, "rev-parse", "HEAD").Output()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// BackupReadOptions is what a full backup reads: everything a plan reads,
-// every flow's document, the theme, the project, and the settings of the
-// given tenants (one call each; the API has no bulk read).
-func BackupReadOptions(settings []string, allSettings bool) mgmt.ReadOptions {
-	return mgmt.ReadOptions{AllFlows: true, Theme: true, Project: true, Settings: settings, AllSettings: allSettings}
-}
-
-// TakeBackup reads the live project of t and writes a backup of it to store.
-// settingsFor names the tenants whose settings are read (nil and all=false
-// reads none; all=true reads every tenant's).
-func TakeBackup(ctx context.Context, t *Target, store *backup.DirStore, meta backup.Metadata, settingsFor []string, all bool) (backup.Entry, *descope.State, error) {
-	opts := BackupReadOptions(settingsFor, all)
-	var files map[string]any
-	opts.SnapshotFiles = &files
-	live, err := t.Client.ReadState(ctx, opts)
-	if err != nil {
-		return backup.Entry{}, nil, fmt.Errorf("backup: %w", t.readError(err))
-	}
-	meta.ProjectID = t.ProjectID
-	b := backup.New(meta, live)
-	if b.ProjectSettings != nil {
-		b.ProjectSettings.SnapshotFiles = files
-	}
-	entry, err := store.Write(ctx, b)
-	if err != nil {
-		return backup.Entry{}, nil, fmt.Errorf("backup: %w", err)
-	}
-	return entry, live, nil
-}
-
-// TouchedTenants returns the ids of the live tenants whose settings a plan
-// may change or lose: those it deletes or replaces, and those whose settings
-// it updates. A pre-apply backup holds their settings (one call each).
-func TouchedTenants(p *descope.Plan) []string {
-	var ids []string
-	for _, c := range p.Changes {
-		if c.Kind != descope.KindTenant || c.Action == descope.ActionCreate {
-			continue
+	if pol.Show != nil {
+		if err := pol.Show(planned); err != nil {
+			return out, err
 		}
-		if c.Action == descope.ActionUpdate && !slices.ContainsFunc(c.Fields, func(f descope.FieldChange) bool {
-			return strings.HasPrefix(f.Path, "settings.")
-		}) {
-			continue
-		}
-		ids = append(ids, c.Key)
 	}
-	return ids
+	p := planned.Plan
+	if p.Empty() {
+		return out, nil
+	}
+	if n := p.Deletes(); n > pol.MaxDeletes {
+		return out, &DeleteGuardError{Deletes: n, Max: pol.MaxDeletes}
+	}
+	if stranded := p.Stranded(); len(stranded) > 0 {
+		return out, &StrandedSubTenantsError{Changes: stranded}
+	}
+	if pol.Confirm != nil {
+		cerr := pol.Confirm(ctx, planned)
+		if ctx.Err() != nil {
+			return out, fmt.Errorf("%s cancelled while waiting for confirmation: nothing was changed: %w", pol.Operation, context.Cause(ctx))
+		}
+		if cerr != nil {
+			return out, cerr
+		}
+		// The lock keeps other operations out, not the console: make sure
+		// the project is still what the plan was made from.
+		if _, fp, err := ReadLive(ctx, t, desired); err != nil {
+			return out, err
+		} else if fp != planned.Fingerprint {
+			return out, &ChangedWhileWaitingError{Operation: pol.Operation}
+		}
+	}
+
+	meta := NewMetadata(pol.Operation, "before "+pol.Operation+" of "+pol.Subject, pol.ToolVersion, pol.Workspace, now())
+	entry, _, err := TakeBackup(ctx, t, pol.Store, meta, TouchedTenants(p), false)
+	if err != nil {
+		return out, fmt.Errorf("%w; nothing was changed", err)
+	}
+	out.Backup = entry
+	emit(pol.Events, Event{Kind: EventBackedUp, Backup: entry})
+
+	res, err := execute(ctx, t, planned, executeOptions{Parallel: pol.Parallel, Events: pol.Events})
+	out.Result = res
+	if err == nil && res != nil {
+		err = res.err(t)
+	}
+
+	if pol.Audit != nil {
+		e := AuditEntry{
+			Time: now().UTC(), User: meta.User, Operation: pol.Operation, Target: t.Description,
+			ProjectID: t.ProjectID, Script: pol.Subject, InputDigest: pol.InputsDigest, GitCommit: meta.GitCommit,
+			BackupID: entry.ID, Result: "ok",
+		}
+		if res != nil {
+			r := res.Report
+			e.Counts = map[string]int{"done": len(r.Done), "failed": len(r.Failed), "not_started": len(r.NotStarted)}
+		}
+		if err != nil {
+			e.Result, e.Error = "failed", err.Error()
+		}
+		if aerr := pol.Audit.Append(ctx, e); aerr != nil {
+			out.Warnings = append(out.Warnings, fmt.Errorf("could not write the audit log: %w", aerr))
+		}
+	}
+	if pol.Retention != nil {
+		removed, perr := pol.Store.Prune(t.ProjectID, *pol.Retention)
+		if perr != nil {
+			out.Warnings = append(out.Warnings, fmt.Errorf("could not prune old backups: %w", perr))
+		}
+		out.Pruned = removed
+	}
+	return out, err
 }
 
-// NewMetadata fills the backup metadata that does not depend on the project.
-func NewMetadata(operation, reason, toolVersion, workspace string, now time.Time) backup.Metadata {
-	m := backup.Metadata{
-		ToolVersion: toolVersion,
-		CreatedAt:   now.UTC(),
-		Operation:   operation,
-		Reason:      reason,
-		User:        CurrentUser(),
+func emit(fn func(Event), ev Event) {
+	if fn != nil {
+		fn(ev)
 	}
-	if workspace != "" {
-		m.GitCommit = GitCommit(workspace)
-	}
-	return m
 }

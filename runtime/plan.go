@@ -6,9 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/descope-run/descope-run/descope"
 	"github.com/descope-run/descope-run/descope/mgmt"
@@ -74,10 +71,7 @@ func CheckProject(desired *descope.State, t *Target) error {
 	if desired.Project == nil || desired.Project.ID == "" || desired.Project.ID == t.ProjectID {
 		return nil
 	}
-	return &RefusedError{
-		Reason: fmt.Sprintf("the config pins project %s but the target is %s", desired.Project.ID, t.Description),
-		Hint:   "point " + mgmt.EnvProjectID + " at the project this config describes, or change project(id=...)",
-	}
+	return &ProjectMismatchError{Want: desired.Project.ID, TargetID: t.ProjectID, Target: t.Description}
 }
 
 // MakePlan reads the live project and diffs it against desired.
@@ -105,53 +99,6 @@ func quoteChain(ids []string) string {
 		q[i] = strconv.Quote(id)
 	}
 	return strings.Join(q, " -> ")
-}
-
-// CheckSubTenants refuses a plan that deletes or replaces a tenant whose
-// live sub-tenants stay: the API refuses to delete a tenant that has
-// sub-tenants, and what it does with them otherwise is not documented, so
-// such a plan is stopped before anything is written.
-func CheckSubTenants(p *descope.Plan, live *descope.State) error {
-	children := map[string][]string{}
-	for _, t := range live.Tenants {
-		if parent := deref(t.Parent); parent != "" {
-			children[parent] = append(children[parent], t.ID)
-		}
-	}
-	changed := make(map[string]*descope.Change, len(p.Changes))
-	for _, c := range p.Changes {
-		if c.Kind == descope.KindTenant {
-			changed[c.Key] = c
-		}
-	}
-	var problems []string
-	for _, c := range p.Changes {
-		if c.Kind != descope.KindTenant || (c.Action != descope.ActionDelete && c.Action != descope.ActionReplace) {
-			continue
-		}
-		var staying []string
-		for _, child := range children[c.Key] {
-			if o := changed[child]; o == nil || o.Action == descope.ActionUpdate {
-				staying = append(staying, strconv.Quote(child))
-			}
-		}
-		if len(staying) == 0 {
-			continue
-		}
-		slices.Sort(staying)
-		what := fmt.Sprintf("tenant %q would be %sd", c.Key, c.Action)
-		if pos := c.Origin.Pos(); pos != "" {
-			what += " (" + pos + ")"
-		}
-		problems = append(problems, fmt.Sprintf("%s but its sub-tenants %s stay", what, strings.Join(staying, ", ")))
-	}
-	if len(problems) == 0 {
-		return nil
-	}
-	return &RefusedError{
-		Reason: strings.Join(problems, "; "),
-		Hint:   "Descope deletes no tenant that has sub-tenants: delete or re-parent them in the same config, or keep the parent",
-	}
 }
 
 func deref[T any](p *T) T {

@@ -32,7 +32,7 @@ func benchmarkPlanLocal(b *testing.B, n int, settings bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	applied, err := Apply(ctx, target, setup, ApplyOptions{Parallel: 8})
+	applied, err := execute(ctx, target, setup, executeOptions{Parallel: 8})
 	if err != nil || applied.Report.Err() != nil {
 		b.Fatalf("apply: %v %v", err, applied.Report.Err())
 	}

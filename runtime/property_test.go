@@ -166,7 +166,7 @@ func runPropertyCase(t *testing.T, seed uint64) {
 		t.Fatalf("seed %d: emulator rejected the generated live state: %v\nlive: %s", seed, err, compactJSON(liveIn))
 	}
 	// A plan that deletes or replaces a tenant whose live sub-tenants stay
-	// cannot succeed, and Diff says so in the change's Reason (the API
+	// cannot succeed, and Diff says so in the change's StrandedSubTenants (the API
 	// refuses to delete a tenant with sub-tenants). That is a documented
 	// limitation, not what this property is about: draw another config.
 	var desired *descope.State
@@ -208,7 +208,7 @@ func checkConverges(t *testing.T, name string, target *Target, emu *emulator.Emu
 	})
 	before := emu.State()
 	emu.ResetRequests()
-	res, err := Apply(ctx, target, first, ApplyOptions{})
+	res, err := execute(ctx, target, first, executeOptions{})
 	if err != nil {
 		t.Fatalf("%s: apply: %v", name, err)
 	}
@@ -250,15 +250,8 @@ func checkConverges(t *testing.T, name string, target *Target, emu *emulator.Emu
 }
 
 // strandsSubTenants reports whether the plan deletes or replaces a tenant
-// whose live sub-tenants it does not delete first (Diff's Reason says so).
-func strandsSubTenants(p *descope.Plan) bool {
-	for _, c := range p.Changes {
-		if c.Kind == descope.KindTenant && strings.Contains(c.Reason, "are not deleted first") {
-			return true
-		}
-	}
-	return false
-}
+// whose live sub-tenants it does not delete first (Apply refuses it).
+func strandsSubTenants(p *descope.Plan) bool { return len(p.Stranded()) > 0 }
 
 // plannedIDs returns the IDs of the objects the plan writes: each change's
 // ID, and for a replace or delete the ID of the live object it removes (a

@@ -1,9 +1,37 @@
 package runtime
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
-// A RefusedError is an operation refused for safety: a stale plan, a delete
-// guard, a project mismatch, a lock held by another apply. The CLI exits 4.
+	"github.com/descope-run/descope-run/descope"
+	"github.com/descope-run/descope-run/descope/mgmt"
+)
+
+// Refusal is an operation refused for safety before anything was written:
+// a lock held by another operation, a delete guard, stranded sub-tenants, a
+// project mismatch, a stale saved plan, a project that changed while the
+// operation waited for confirmation. Each outcome a caller may branch on
+// has its own type; the CLI exits 4 on any of them.
+type Refusal interface {
+	error
+	// Refusal returns what was refused and why, and what to do about it.
+	Refusal() (reason, hint string)
+}
+
+// refusalText is the Error text of a refusal.
+func refusalText(r Refusal) string {
+	reason, hint := r.Refusal()
+	if hint == "" {
+		return "refused: " + reason
+	}
+	return fmt.Sprintf("refused: %s (%s)", reason, hint)
+}
+
+// A RefusedError is a refusal that no caller branches on apart from the
+// others.
 type RefusedError struct {
 	// What was refused and why.
 	Reason string
@@ -11,9 +39,124 @@ type RefusedError struct {
 	Hint string
 }
 
-func (e *RefusedError) Error() string {
-	if e.Hint == "" {
-		return "refused: " + e.Reason
-	}
-	return fmt.Sprintf("refused: %s (%s)", e.Reason, e.Hint)
+// Refusal returns e's reason and hint.
+func (e *RefusedError) Refusal() (string, string) { return e.Reason, e.Hint }
+
+func (e *RefusedError) Error() string { return refusalText(e) }
+
+// LockHeldError is a lock that another operation holds on the project.
+type LockHeldError struct {
+	// Holder is who holds it, as far as the lock says.
+	Holder LockHolder
+	// Where names the lock (a file) for a holder that died without it.
+	Where string
 }
+
+// Refusal names the holder.
+func (e *LockHeldError) Refusal() (string, string) {
+	h := e.Holder
+	since := "?"
+	if !h.Since.IsZero() {
+		since = h.Since.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("another %s holds the lock on this project (pid %d on %s since %s)",
+			orDefault(h.Command, "apply"), h.PID, orDefault(h.Host, "?"), since),
+		"wait for it to finish; if it died, delete " + e.Where
+}
+
+func (e *LockHeldError) Error() string { return refusalText(e) }
+
+// DeleteGuardError is a plan that deletes more objects than the policy
+// allows (--max-deletes).
+type DeleteGuardError struct {
+	Deletes, Max int
+}
+
+// Refusal says how many.
+func (e *DeleteGuardError) Refusal() (string, string) {
+	return fmt.Sprintf("the plan deletes %d objects, more than --max-deletes %d", e.Deletes, e.Max),
+		"check the own() claims; if the deletes are intended, raise --max-deletes"
+}
+
+func (e *DeleteGuardError) Error() string { return refusalText(e) }
+
+// StrandedSubTenantsError is a plan that deletes or replaces tenants whose
+// live sub-tenants stay: Descope deletes no tenant that has sub-tenants.
+type StrandedSubTenantsError struct {
+	// Changes are the tenants' deletes and replaces; each one's
+	// StrandedSubTenants names the sub-tenants that stay.
+	Changes []*descope.Change
+}
+
+// Refusal names each tenant, where it is declared, and its sub-tenants.
+func (e *StrandedSubTenantsError) Refusal() (string, string) {
+	problems := make([]string, 0, len(e.Changes))
+	for _, c := range e.Changes {
+		what := fmt.Sprintf("tenant %q would be %sd", c.Key, c.Action)
+		if pos := c.Origin.Pos(); pos != "" {
+			what += " (" + pos + ")"
+		}
+		quoted := make([]string, len(c.StrandedSubTenants))
+		for i, id := range c.StrandedSubTenants {
+			quoted[i] = strconv.Quote(id)
+		}
+		problems = append(problems, fmt.Sprintf("%s but its sub-tenants %s stay", what, strings.Join(quoted, ", ")))
+	}
+	return strings.Join(problems, "; "),
+		"Descope deletes no tenant that has sub-tenants: delete or re-parent them in the same config, or keep the parent"
+}
+
+func (e *StrandedSubTenantsError) Error() string { return refusalText(e) }
+
+// ProjectMismatchError is a config pinned to, or a saved plan made for,
+// another project than the target's.
+type ProjectMismatchError struct {
+	// Want is the project the config pins or the plan was made for; Plan
+	// names the saved plan ("" for a config).
+	Want, Plan string
+	// TargetID and Target are the target's project and description.
+	TargetID, Target string
+}
+
+// Refusal names both projects.
+func (e *ProjectMismatchError) Refusal() (string, string) {
+	if e.Plan != "" {
+		return fmt.Sprintf("plan %s was made for project %s, not %s", e.Plan, e.Want, e.TargetID),
+			"apply it with the environment it was planned in"
+	}
+	return fmt.Sprintf("the config pins project %s but the target is %s", e.Want, e.Target),
+		"point " + mgmt.EnvProjectID + " at the project this config describes, or change project(id=...)"
+}
+
+func (e *ProjectMismatchError) Error() string { return refusalText(e) }
+
+// StalePlanError is a saved plan made from another live project than the
+// one read now.
+type StalePlanError struct {
+	// Plan names the saved plan.
+	Plan string
+}
+
+// Refusal names the plan.
+func (e *StalePlanError) Refusal() (string, string) {
+	return fmt.Sprintf("plan %s is stale: the live project changed since it was made", e.Plan),
+		"run plan again and review the new plan"
+}
+
+func (e *StalePlanError) Error() string { return refusalText(e) }
+
+// ChangedWhileWaitingError is a live project that changed while the
+// operation waited for confirmation: the plan confirmed is not the plan
+// that would run.
+type ChangedWhileWaitingError struct {
+	// Operation is what waited (apply, restore).
+	Operation string
+}
+
+// Refusal says to plan again.
+func (e *ChangedWhileWaitingError) Refusal() (string, string) {
+	return "the live project changed while the plan waited for confirmation",
+		"run " + orDefault(e.Operation, "apply") + " again and review the new plan"
+}
+
+func (e *ChangedWhileWaitingError) Error() string { return refusalText(e) }

@@ -73,7 +73,7 @@ func runApply(cmd *cobra.Command, opts *ApplyOptions) error {
 	var (
 		ws      *runtime.Workspace
 		desired *descope.State
-		saved   *runtime.SavedPlan
+		saved   *runtime.SavedRef
 		script  string
 		digest  string
 	)
@@ -82,7 +82,8 @@ func runApply(cmd *cobra.Command, opts *ApplyOptions) error {
 	case err != nil && isPlan:
 		return err
 	case isPlan:
-		saved, desired, script, digest = sp, sp.Desired, sp.Script, sp.InputsDigest
+		desired, script, digest = sp.Desired, sp.Script, sp.InputsDigest
+		saved = &runtime.SavedRef{File: opts.Arg, ProjectID: sp.ProjectID, Fingerprint: sp.Fingerprint}
 		if ws, err = runtime.OpenWorkspace(sp.Workspace); err != nil {
 			return fmt.Errorf("plan %s: %w", opts.Arg, err)
 		}
@@ -98,127 +99,97 @@ func runApply(cmd *cobra.Command, opts *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	if saved != nil && saved.ProjectID != target.ProjectID {
-		return &runtime.RefusedError{
-			Reason: fmt.Sprintf("plan %s was made for project %s, not %s", opts.Arg, saved.ProjectID, target.ProjectID),
-			Hint:   "apply it with the environment it was planned in",
-		}
-	}
-	lock, err := f.lockProject(target, backup.OperationApply)
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
-	planned, err := runtime.MakePlan(ctx, target, desired)
-	if err != nil {
-		return err
-	}
-	if saved != nil && planned.Fingerprint != saved.Fingerprint {
-		return &runtime.RefusedError{
-			Reason: fmt.Sprintf("plan %s is stale: the live project changed since it was made", opts.Arg),
-			Hint:   "run plan again and review the new plan",
-		}
-	}
-	return execute(cmd, &execution{
-		f: f, ws: ws, target: target, planned: planned,
-		operation: backup.OperationApply, subject: script, inputsDigest: digest,
-		ask: saved == nil && !opts.AutoApprove, maxDeletes: opts.MaxDeletes,
-		parallel: opts.Parallel, backupDir: opts.BackupDir,
+	return f.applyDesired(ctx, target, desired, applyRun{
+		ws: ws, operation: backup.OperationApply, subject: script, inputsDigest: digest, saved: saved,
+		ask: saved == nil && !opts.AutoApprove, maxDeletes: opts.MaxDeletes, parallel: opts.Parallel,
+		backupDir: opts.BackupDir,
 	})
 }
 
-// execution is the shared tail of apply and backup restore: show the plan,
-// guard deletes, confirm, lock, back up, execute, audit, prune.
-type execution struct {
-	f         *Factory
+// applyRun is what apply and backup restore tell runtime.Apply, in the
+// CLI's terms.
+type applyRun struct {
 	ws        *runtime.Workspace
-	target    *runtime.Target
-	planned   *runtime.Planned
 	operation string // backup.OperationApply or backup.OperationRestore
 	// subject is what is applied: the script, or the backup restored.
 	subject      string
 	inputsDigest string
+	saved        *runtime.SavedRef
 	ask          bool
 	maxDeletes   int
 	parallel     int
 	backupDir    string
 }
 
-func execute(cmd *cobra.Command, e *execution) error {
-	f, target, p := e.f, e.target, e.planned.Plan
-	ctx := cmd.Context()
+// applyDesired runs runtime.Apply for a command: it renders the plan and
+// the progress, asks on the terminal, and reports the outcome. The guards,
+// the backup, the lock and the audit log are runtime.Apply's.
+func (f *Factory) applyDesired(ctx context.Context, target *runtime.Target, desired *descope.State, r applyRun) error {
 	out := f.IO.Out
-	if err := render.Text(out, p, render.TextOptions{
-		Color: f.Color(f.IO.OutTTY), Header: "Target: " + target.Description,
-	}); err != nil {
+	store, err := f.backupStore(r.ws, r.backupDir, false)
+	if err != nil {
 		return err
 	}
-	if p.Empty() {
-		return nil
-	}
-	if n := p.Deletes(); n > e.maxDeletes {
-		return &runtime.RefusedError{
-			Reason: fmt.Sprintf("the plan deletes %d objects, more than --max-deletes %d", n, e.maxDeletes),
-			Hint:   "check the own() claims; if the deletes are intended, raise --max-deletes",
-		}
-	}
-	if err := runtime.CheckSubTenants(p, e.planned.Live); err != nil {
+	locks, err := f.locker()
+	if err != nil {
 		return err
 	}
-	if e.ask {
-		if err := confirm(ctx, f.IO, target.Description); err != nil {
-			return err
-		}
-		// The project is locked against other applies, but not against the
-		// console: make sure it is still what the plan was made from.
-		if _, fp, err := runtime.ReadLive(ctx, target, e.planned.Desired); err != nil {
-			return err
-		} else if fp != e.planned.Fingerprint {
-			return &runtime.RefusedError{
-				Reason: "the live project changed while the plan waited for confirmation",
-				Hint:   "run " + e.operation + " again and review the new plan",
+	audit, err := f.auditLog()
+	if err != nil {
+		return err
+	}
+	var progress *progress
+	pol := runtime.Policy{
+		Operation: r.operation, Subject: r.subject, InputsDigest: r.inputsDigest,
+		Workspace: workspaceRoot(r.ws), ToolVersion: toolVersion(), Saved: r.saved,
+		MaxDeletes: r.maxDeletes, Locker: locks, Store: store, Audit: audit,
+		Parallel: r.parallel, Now: f.Now,
+		Show: func(pl *runtime.Planned) error {
+			return render.Text(out, pl.Plan, render.TextOptions{
+				Color: f.Color(f.IO.OutTTY), Header: "Target: " + target.Description,
+			})
+		},
+		Events: func(ev runtime.Event) {
+			switch ev.Kind {
+			case runtime.EventBackedUp:
+				fmt.Fprintf(out, "\nBacked up the project as %s (%s).\n", ev.Backup.ID, ev.Backup.Path)
+			case runtime.EventChange:
+				progress.event(ev.Change)
 			}
-		}
+		},
 	}
-
-	store, err := f.backupStore(e.ws, e.backupDir, false)
-	if err != nil {
-		return err
-	}
-
-	meta := runtime.NewMetadata(e.operation, "before "+e.operation+" of "+e.subject, toolVersion(), workspaceRoot(e.ws), f.Now())
-	entry, _, err := runtime.TakeBackup(ctx, target, store, meta, runtime.TouchedTenants(p), false)
-	if err != nil {
-		return fmt.Errorf("%w; nothing was changed", err)
-	}
-	fmt.Fprintf(out, "\nBacked up the project as %s (%s).\n", entry.ID, entry.Path)
-
-	audit := runtime.AuditEntry{
-		Time: f.Now().UTC(), User: meta.User, Operation: e.operation, Target: target.Description,
-		ProjectID: target.ProjectID, Script: e.subject, InputDigest: e.inputsDigest, GitCommit: meta.GitCommit,
-		BackupID: entry.ID,
-	}
-	result, applyErr := runChanges(cmd, f, target, e.planned, e.parallel)
-	if result != nil {
-		audit.Counts = map[string]int{
-			"done": len(result.Report.Done), "failed": len(result.Report.Failed), "not_started": len(result.Report.NotStarted),
-		}
-	}
-	audit.Result = "ok"
-	if applyErr != nil {
-		audit.Result, audit.Error = "failed", applyErr.Error()
-	}
-	if err := f.appendAudit(audit); err != nil {
-		f.Logger().Warn("could not write the audit log", "err", err)
-	}
-	if policy, err := retention(e.ws); err != nil {
+	if retain, err := retention(r.ws); err != nil {
 		f.Logger().Warn("not pruning old backups", "err", err)
-	} else if removed, err := store.Prune(target.ProjectID, policy); err != nil {
-		f.Logger().Warn("could not prune old backups", "err", err)
-	} else if len(removed) > 0 {
-		f.Logger().Info("pruned old backups", "count", len(removed))
+	} else {
+		pol.Retention = &retain
 	}
-	return applyErr
+	if r.ask {
+		pol.Confirm = func(ctx context.Context, _ *runtime.Planned) error {
+			return confirm(ctx, f.IO, r.operation, target.Description)
+		}
+	}
+	// The progress is drawn from the plan's changes, known once planned.
+	show := pol.Show
+	pol.Show = func(pl *runtime.Planned) error {
+		progress = newProgress(f.IO.ErrOut, f.IO.ErrTTY, len(pl.Plan.Changes), pl.Plan)
+		return show(pl)
+	}
+	outcome, err := runtime.Apply(ctx, target, desired, pol)
+	if outcome != nil {
+		if progress != nil {
+			progress.finish()
+		}
+		if outcome.Result != nil {
+			reportResult(out, r.operation, outcome)
+		}
+		for _, w := range outcome.Warnings {
+			f.Logger().Warn(w.Error())
+		}
+		if n := len(outcome.Pruned); n > 0 {
+			f.Logger().Info("pruned old backups", "count", n)
+		}
+	}
+	return err
 }
 
 func workspaceRoot(ws *runtime.Workspace) string {
@@ -228,67 +199,62 @@ func workspaceRoot(ws *runtime.Workspace) string {
 	return ws.Root
 }
 
-// runChanges executes the plan with progress, then reports.
-func runChanges(cmd *cobra.Command, f *Factory, target *runtime.Target, planned *runtime.Planned, parallel int) (*runtime.ApplyResult, error) {
-	out := f.IO.Out
-	p := planned.Plan
-	progress := newProgress(f.IO.ErrOut, f.IO.ErrTTY, len(p.Changes), p)
-	result, err := runtime.Apply(cmd.Context(), target, planned, runtime.ApplyOptions{
-		Parallel: parallel, OnEvent: progress.event,
-	})
-	progress.finish()
-	if err != nil && result == nil {
-		return nil, err
-	}
+// reportResult writes what the execution did: the verification first,
+// then the outcome, so that the last line says whether the operation
+// succeeded and what to do if not.
+func reportResult(out io.Writer, operation string, o *runtime.Outcome) {
+	result, p := o.Result, o.Planned.Plan
 	r := result.Report
-	add, change, destroy := p.Summary()
-	if len(r.Failed) == 0 && r.Interrupted == nil {
-		fmt.Fprintf(out, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", add, change, destroy)
-	} else {
-		fmt.Fprintf(out, "\nApply failed: %d done, %d failed, %d not started.\n", len(r.Done), len(r.Failed), len(r.NotStarted))
-		for _, fl := range r.Failed {
-			where := ""
-			if c := p.Change(changeOf(fl.ID)); c != nil && c.Origin.Pos() != "" {
-				where = " (declared at " + c.Origin.Pos() + ")"
-			}
-			fmt.Fprintf(out, "  failed: %s%s: %v\n", fl.ID, where, fl.Err)
-		}
-		done := make(map[string]bool, len(r.Done))
-		for _, id := range r.Done {
-			done[id] = true
-		}
-		for _, id := range r.NotStarted {
-			if done[descope.DeleteStepID(id)] {
-				fmt.Fprintf(out, "  deleted but not created again: %s (its replace could not finish; restore it from the backup above, e.g. backup restore ID --only %s)\n", id, strings.SplitN(id, ":", 2)[0])
-				continue
-			}
-			fmt.Fprintf(out, "  not started: %s\n", id)
-		}
-		fmt.Fprintln(out, "Run plan again to see what remains; the backup above holds the project as it was.")
-	}
 	for _, m := range result.Mismatches {
 		fmt.Fprintf(out, "  verify: %s\n", m)
 	}
-	if err != nil {
-		return result, err
+	what := "Apply"
+	if operation == backup.OperationRestore {
+		what = "Restore"
 	}
-	if rerr := r.Err(); rerr != nil {
-		return result, fmt.Errorf("apply to %s: %w", target.Description, rerr)
+	add, change, destroy := p.Summary()
+	if len(r.Failed) == 0 && r.Interrupted == nil {
+		if len(result.Mismatches) > 0 {
+			fmt.Fprintf(out, "\n%s done, but %d changes did not verify (listed above): run plan to see where the project stands.\n", what, len(result.Mismatches))
+			return
+		}
+		fmt.Fprintf(out, "\n%s complete! Resources: %d added, %d changed, %d destroyed.\n", what, add, change, destroy)
+		return
 	}
-	if len(result.Mismatches) > 0 {
-		return result, fmt.Errorf("apply to %s: %d changes did not verify", target.Description, len(result.Mismatches))
+	fmt.Fprintf(out, "\n%s failed: %d done, %d failed, %d not started.\n", what, len(r.Done), len(r.Failed), len(r.NotStarted))
+	for _, fl := range r.Failed {
+		where := ""
+		if c := p.Change(changeOf(fl.ID)); c != nil && c.Origin.Pos() != "" {
+			where = " (declared at " + c.Origin.Pos() + ")"
+		}
+		fmt.Fprintf(out, "  failed: %s%s: %v\n", fl.ID, where, fl.Err)
 	}
-	return result, nil
+	done := make(map[string]bool, len(r.Done))
+	for _, id := range r.Done {
+		done[id] = true
+	}
+	for _, id := range r.NotStarted {
+		if done[descope.DeleteStepID(id)] {
+			fmt.Fprintf(out, "  deleted but not created again: %s (its replace could not finish; restore it from the backup above, e.g. backup restore %s --only %s)\n", id, o.Backup.ID, strings.SplitN(id, ":", 2)[0])
+			continue
+		}
+		fmt.Fprintf(out, "  not started: %s\n", id)
+	}
+	fmt.Fprintf(out, "Run plan again to see what remains; backup %s holds the project as it was.\n", o.Backup.ID)
 }
 
 // errNotConfirmed is returned when the user does not type yes.
-var errNotConfirmed = errors.New("apply cancelled: the answer was not \"yes\"")
+var errNotConfirmed = errors.New("the answer was not \"yes\"")
 
-// confirm asks on the terminal before an apply.
-// An interrupt while it waits cancels the apply, which then releases its
-// lock as usual.
-func confirm(ctx context.Context, io *IOStreams, target string) error {
-	fmt.Fprintf(io.Out, "\nDo you want to apply these changes to %s?\n  Only 'yes' will be accepted: ", target)
+// confirm asks on the terminal before an apply or a restore. An interrupt
+// while it waits returns at once: runtime.Apply then cancels the operation
+// and releases its lock as usual.
+func confirm(ctx context.Context, io *IOStreams, operation, target string) error {
+	verb := "apply these changes to"
+	if operation == backup.OperationRestore {
+		verb = "restore"
+	}
+	fmt.Fprintf(io.Out, "\nDo you want to %s %s?\n  Only 'yes' will be accepted: ", verb, target)
 	type read struct {
 		answer string
 		err    error
@@ -305,14 +271,14 @@ func confirm(ctx context.Context, io *IOStreams, target string) error {
 		answer, err = r.answer, r.err
 	case <-ctx.Done():
 		fmt.Fprintln(io.Out)
-		return fmt.Errorf("apply cancelled while waiting for confirmation: nothing was changed")
+		return ctx.Err()
 	}
 	fmt.Fprintln(io.Out)
 	if err != nil {
-		return fmt.Errorf("apply needs confirmation but none could be read (%v): type yes, or pass --auto-approve", err)
+		return fmt.Errorf("%s needs confirmation but none could be read (%v): type yes, or pass --auto-approve", operation, err)
 	}
 	if strings.TrimSpace(answer) != "yes" {
-		return errNotConfirmed
+		return fmt.Errorf("%s cancelled: %w", operation, errNotConfirmed)
 	}
 	return nil
 }

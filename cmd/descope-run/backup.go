@@ -417,19 +417,8 @@ preconfigured role and permissions are never deleted).`,
 			if err != nil {
 				return err
 			}
-			lock, err := f.lockProject(target, backup.OperationRestore)
-			if err != nil {
-				return err
-			}
-			defer lock.Release()
-			desired := backup.RestoreState(op.backup, kinds, prune)
-			planned, err := runtime.MakePlan(cmd.Context(), target, desired)
-			if err != nil {
-				return err
-			}
-			return execute(cmd, &execution{
-				f: f, ws: ws, target: target, planned: planned,
-				operation: backup.OperationRestore, subject: "backup " + entry.ID,
+			return f.applyDesired(cmd.Context(), target, backup.RestoreState(op.backup, kinds, prune), applyRun{
+				ws: ws, operation: backup.OperationRestore, subject: "backup " + entry.ID,
 				ask: !autoApprove, maxDeletes: maxDeletes, parallel: parallel, backupDir: o.Dir,
 			})
 		},

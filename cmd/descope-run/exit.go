@@ -8,29 +8,36 @@ import (
 
 // Exit codes. They are mapped from errors in ExitCode and nowhere else.
 const (
-	ExitOK      = 0 // success, or no changes
-	ExitError   = 1 // any other failure
-	ExitChanges = 2 // plan --detailed-exitcode found changes
-	ExitScript  = 3 // the config failed to evaluate
-	ExitRefused = 4 // refused for safety: stale plan, delete guard, project mismatch, lock held
+	ExitOK          = 0   // success, or no changes
+	ExitError       = 1   // any other failure
+	ExitChanges     = 2   // plan --detailed-exitcode found changes
+	ExitScript      = 3   // the config failed to evaluate
+	ExitRefused     = 4   // refused for safety: a runtime.Refusal (stale plan, delete guard, project mismatch, lock held, ...)
+	ExitInterrupted = 130 // stopped by an interrupt (Ctrl-C, SIGTERM), as shells report 128+SIGINT
 )
 
 // errChanges is returned by plan --detailed-exitcode when the plan is not empty.
 var errChanges = errors.New("changes present")
 
+// errInterrupted is the cause of the cancellation of a command's context by
+// an interrupt (see interruptible).
+var errInterrupted = errors.New("interrupted")
+
 // ExitCode maps an error to the process exit code.
 func ExitCode(err error) int {
 	var se *runtime.ScriptError
 	var ses runtime.ScriptErrors
-	var re *runtime.RefusedError
+	var refusal runtime.Refusal
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.Is(err, errInterrupted):
+		return ExitInterrupted
 	case errors.Is(err, errChanges):
 		return ExitChanges
 	case errors.As(err, &se), errors.As(err, &ses):
 		return ExitScript
-	case errors.As(err, &re):
+	case errors.As(err, &refusal):
 		return ExitRefused
 	}
 	return ExitError

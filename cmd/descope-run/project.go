@@ -107,23 +107,23 @@ func retention(ws *runtime.Workspace) (backup.RetentionPolicy, error) {
 	return p, nil
 }
 
-// lockProject takes the project's lock for operation, under the user's
-// state folder (~/.descope-mgmt/locks), wherever the backups go.
-func (f *Factory) lockProject(t *runtime.Target, operation string) (*runtime.Lock, error) {
+// locker locks projects under the user's state folder
+// (~/.descope-mgmt/locks), wherever the backups go.
+func (f *Factory) locker() (runtime.Locker, error) {
 	dir, err := runtime.StateDir()
 	if err != nil {
 		return nil, err
 	}
-	return runtime.AcquireLock(filepath.Join(dir, "locks", t.ProjectID+".lock"), operation, f.Now())
+	return runtime.FileLocker{Dir: filepath.Join(dir, "locks"), Now: f.Now}, nil
 }
 
-// appendAudit adds a line to the audit log, ~/.descope-mgmt/audit.log.
-func (f *Factory) appendAudit(e runtime.AuditEntry) error {
+// auditLog is the audit log, ~/.descope-mgmt/audit.log.
+func (f *Factory) auditLog() (runtime.AuditSink, error) {
 	dir, err := runtime.StateDir()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return runtime.AppendAudit(filepath.Join(dir, "audit.log"), e)
+	return runtime.AuditLog{Path: filepath.Join(dir, "audit.log")}, nil
 }
 
 // renderTarget describes a target for the JSON plan.

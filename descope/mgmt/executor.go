@@ -72,7 +72,8 @@ type Report struct {
 	Done       []string
 	Failed     []Failure
 	NotStarted []string
-	// Interrupted is ctx's error when the run stopped because ctx ended.
+	// Interrupted is the cause of ctx's end (context.Cause) when the run
+	// stopped because ctx ended.
 	Interrupted error
 	// Cycles are the dependency cycles that made the items invalid: the IDs
 	// of the items in each, every item waiting for the next and the last
@@ -452,8 +453,8 @@ func (r *run) report(ctx context.Context) Report {
 			rep.NotStarted = append(rep.NotStarted, it.ID)
 		}
 	}
-	if err := ctx.Err(); err != nil && len(rep.NotStarted) > 0 {
-		rep.Interrupted = err
+	if ctx.Err() != nil && len(rep.NotStarted) > 0 {
+		rep.Interrupted = context.Cause(ctx)
 	}
 	return rep
 }
