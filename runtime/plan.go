@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/descope-run/descope-run/descope"
 	"github.com/descope-run/descope-run/descope/mgmt"
