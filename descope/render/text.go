@@ -18,6 +18,11 @@ type TextOptions struct {
 	ShowUnmanaged bool
 	// Header is written first, on its own lines (the plan's target).
 	Header string
+	// Full shows every change field by field: each field a create sets, and
+	// each path of a flow or theme document. Without it, a create is one
+	// line and a document change is summarised by task, screen and style
+	// section.
+	Full bool
 }
 
 // ANSI colours.
@@ -53,8 +58,15 @@ var actionWords = map[descope.Action]string{
 // configuration does not manage (their list with ShowUnmanaged), and last
 // "Plan: N to add, N to change, N to delete.". An empty plan says so in one
 // line instead.
+//
+// Unless opts.Full is set, a create is one line (its title and a few
+// identifying fields) and a flow or theme change is summarised the way a
+// reviewer reads it: one line per task, screen or style section that
+// changes, naming the keys that change, with the changes themselves under it
+// when they are few and short; a line before the summary says that --full
+// shows every field.
 func Text(w io.Writer, p *descope.Plan, opts TextOptions) error {
-	t := &textWriter{color: opts.Color}
+	t := &textWriter{color: opts.Color, full: opts.Full}
 	if opts.Header != "" {
 		t.line(strings.TrimRight(opts.Header, "\n"))
 		t.line("")
@@ -75,11 +87,15 @@ func Text(w io.Writer, p *descope.Plan, opts TextOptions) error {
 type textWriter struct {
 	b     strings.Builder
 	color bool
+	full  bool
+	// blank is set when the last line written is empty.
+	blank bool
 }
 
 func (t *textWriter) line(s string) {
 	t.b.WriteString(s)
 	t.b.WriteByte('\n')
+	t.blank = s == ""
 }
 
 // paint wraps s in an ANSI colour when colours are on.
@@ -104,10 +120,25 @@ func (t *textWriter) symbol(a descope.Action) string {
 	return "  " + t.paint(yellow, "~")
 }
 
+// lineSymbol returns the coloured one-character symbol of a body line.
+func (t *textWriter) lineSymbol(s byte) string {
+	switch s {
+	case '+':
+		return t.paint(green, "+")
+	case '-':
+		return t.paint(red, "-")
+	case '~':
+		return t.paint(yellow, "~")
+	}
+	return string(s)
+}
+
 func (t *textWriter) changes(p *descope.Plan, listUnmanaged bool) error {
 	used := map[descope.Action]bool{}
+	condensed := false
 	for _, c := range p.Changes {
 		used[c.Action] = true
+		condensed = condensed || summarised(c, t.full, false)
 	}
 	t.line("Actions are marked with these symbols:")
 	for _, a := range actionOrder {
@@ -127,30 +158,60 @@ func (t *textWriter) changes(p *descope.Plan, listUnmanaged bool) error {
 			}
 		}
 	}
+	if !t.blank {
+		t.line("")
+	}
 	t.unmanaged(p, listUnmanaged, false)
+	if condensed {
+		t.line(fullHint)
+	}
 	add, change, destroy := p.Summary()
 	t.line(t.paint(bold, fmt.Sprintf("Plan: %d to add, %d to change, %d to delete.", add, change, destroy)))
 	return nil
 }
 
+// fullHint closes a plan that summarises some changes.
+const fullHint = "Creates and document changes are summarised; plan --full shows every field."
+
+// change writes one change: its title, then its body and a blank line. A
+// change without a body (a summarised create) is one line, and a run of them
+// is one block.
 func (t *textWriter) change(c *descope.Change) error {
+	lines, err := body(c, t.full, false)
+	if err != nil {
+		return err
+	}
 	title := objectName(c.Kind, c.Key)
 	if c.Action == descope.ActionDelete {
 		title = t.paint(red, title)
 	}
+	note, err := titleNote(c, t.full)
+	if err != nil {
+		return fmt.Errorf("render: %s: %w", c.ID, err)
+	}
+	switch {
+	case note == "":
+	case c.Action == descope.ActionCreate:
+		title += ": " + note
+	default:
+		lines = append([]bodyLine{{symbol: '#', text: note}}, lines...)
+	}
+	if len(lines) > 0 && !t.blank {
+		t.line("")
+	}
 	t.line(t.symbol(c.Action) + " " + title)
-	if c.Reason != "" {
-		t.line("      # " + c.Reason)
-	}
-	for _, f := range c.Fields {
-		if err := t.field(f); err != nil {
-			return fmt.Errorf("render: %s field %s: %w", c.ID, f.Path, err)
+	for _, l := range lines {
+		indent := strings.Repeat("    ", l.depth)
+		if l.symbol == '#' {
+			t.line("      " + indent + "# " + l.text)
+			continue
 		}
+		text := strings.ReplaceAll(l.text, "\n", "\n        "+indent)
+		t.line("      " + indent + t.lineSymbol(l.symbol) + " " + text)
 	}
-	if n := c.UnchangedFields; n > 0 && c.Action != descope.ActionCreate {
-		t.line(fmt.Sprintf("      # (%d unchanged %s hidden)", n, plural(n, "field", "fields")))
+	if len(lines) > 0 {
+		t.line("")
 	}
-	t.line("")
 	return nil
 }
 
@@ -163,77 +224,30 @@ func objectName(k descope.Kind, key string) string {
 	return string(k) + " " + strconv.Quote(key)
 }
 
-// field writes one field change: `+ path: after`, `- path: before` or
-// `~ path: before -> after`.
-func (t *textWriter) field(f descope.FieldChange) error {
-	before, after, err := fieldValues(f)
-	if err != nil {
-		return err
-	}
-	const indent = "        "
-	b, err := valueText(before, indent)
-	if err != nil {
-		return err
-	}
-	a, err := valueText(after, indent)
-	if err != nil {
-		return err
-	}
-	switch {
-	case f.Before == nil:
-		t.line("      " + t.paint(green, "+") + " " + f.Path + ": " + a)
-	case f.After == nil:
-		t.line("      " + t.paint(red, "-") + " " + f.Path + ": " + b)
-	default:
-		t.line("      " + t.paint(yellow, "~") + " " + f.Path + ": " + b + " -> " + a)
-	}
-	return nil
-}
-
-// valueText returns a value as JSON text: compact when short, else indented
-// under indent and cut after maxValueLines lines. A masked value is the bare
-// word (sensitive).
-func valueText(v any, indent string) (string, error) {
-	if v == Masked {
-		return Masked, nil
-	}
-	s, err := encode(v, "", "")
-	if err != nil || len(s) <= inlineMax {
-		return s, err
-	}
-	if s, err = encode(v, indent, "  "); err != nil {
-		return "", err
-	}
-	lines := strings.Split(s, "\n")
-	if len(lines) > maxValueLines {
-		more := len(lines) - maxValueLines
-		lines = append(lines[:maxValueLines],
-			fmt.Sprintf("%s… (%d more %s; the JSON plan has them all)", indent, more, plural(more, "line", "lines")))
-	}
-	return strings.Join(lines, "\n"), nil
-}
-
-// unmanaged writes the number of unmanaged live objects on a line, or their
-// list set off by a blank line (before it after "No changes.", else after it).
+// unmanaged writes the number of unmanaged live objects, or their list set
+// off by a blank line (before it after "No changes.", else after it), with
+// what unmanagedNote says of the preconfigured ones.
 func (t *textWriter) unmanaged(p *descope.Plan, list, afterNoChanges bool) {
-	n := p.UnmanagedCount()
-	if n == 0 {
+	subject, note := unmanagedText(p)
+	if subject == "" {
 		return
 	}
-	subject := fmt.Sprintf("%d live %s %s not managed by this configuration", n,
-		plural(n, "object", "objects"), plural(n, "is", "are"))
 	if !list {
 		t.line(subject + " (--show-unmanaged lists them).")
+		if note != "" {
+			t.line(note)
+		}
 		return
 	}
 	if afterNoChanges {
 		t.line("")
 	}
 	t.line(subject + ":")
-	for _, k := range descope.Kinds {
-		for _, id := range p.Unmanaged[k] {
-			t.line("  " + objectName(k, id))
-		}
+	for _, name := range unmanagedNames(p) {
+		t.line("  " + name)
+	}
+	if note != "" {
+		t.line(note)
 	}
 	if !afterNoChanges {
 		t.line("")

@@ -46,6 +46,7 @@ func TestTextEmptyPlan(t *testing.T) {
 
 No changes. The project matches the configuration.
 1 live object is not managed by this configuration (--show-unmanaged lists them).
+A new Descope project starts with it (the built-in flow); it is left alone.
 `,
 		},
 		{
@@ -60,9 +61,10 @@ No changes. The project matches the configuration.
 
 4 live objects are not managed by this configuration:
   tenant "acme"
-  flow "sign-in"
-  flow "sign-up"
-  theme
+  flow "sign-in" (preconfigured)
+  flow "sign-up" (preconfigured)
+  theme (preconfigured)
+3 of them come with every new Descope project (the built-in flows and the theme) and are left alone.
 `,
 		},
 	}
@@ -71,6 +73,7 @@ No changes. The project matches the configuration.
 	}
 }
 
+// TestTextActions shows each action with every field (Full).
 func TestTextActions(t *testing.T) {
 	tests := []struct {
 		name          string
@@ -130,6 +133,7 @@ Plan: 0 to add, 1 to change, 0 to delete.
       # owned by own("flow", "*") at main.star:3:1
 
 1 live object is not managed by this configuration (--show-unmanaged lists them).
+A new Descope project starts with it (the built-in flow); it is left alone.
 Plan: 0 to add, 0 to change, 1 to delete.
 `,
 		},
@@ -205,7 +209,7 @@ Plan: 0 to add, 2 to change, 0 to delete.
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkText(t, text(t, descope.Diff(tt.live, tt.desired), TextOptions{}), tt.want)
+			checkText(t, text(t, descope.Diff(tt.live, tt.desired), TextOptions{Full: true}), tt.want)
 		})
 	}
 }
@@ -244,8 +248,7 @@ Actions are marked with these symbols:
       ~ name: "Beta" -> "Beta Inc"
       ~ customAttributes.apiKey: (sensitive) -> (sensitive)
 
-  + tenant "holding"
-      + name: "Holding"
+  + tenant "holding": name "Holding"
 
 -/+ tenant "acme"
       # the parent changes from none (top level) to "holding", and the API sets a tenant's parent only when it creates the tenant; the delete also drops its users' membership and its SSO configuration
@@ -276,8 +279,7 @@ func TestTextColor(t *testing.T) {
       ` + y + `~` + z + ` name: "Beta" -> "Beta Inc"
       ` + y + `~` + z + ` customAttributes.apiKey: (sensitive) -> (sensitive)
 
-  ` + g + `+` + z + ` tenant "holding"
-      ` + g + `+` + z + ` name: "Holding"
+  ` + g + `+` + z + ` tenant "holding": name "Holding"
 
 ` + r + `-` + z + `/` + g + `+` + z + ` tenant "acme"
       # the parent changes from none (top level) to "holding", and the API sets a tenant's parent only when it creates the tenant; the delete also drops its users' membership and its SSO configuration
@@ -383,8 +385,9 @@ func TestTextListsUnmanagedBeforeTheSummary(t *testing.T) {
   + permission "edit"
 
 2 live objects are not managed by this configuration:
-  flow "sign-in"
-  flow "sign-up"
+  flow "sign-in" (preconfigured)
+  flow "sign-up" (preconfigured)
+A new Descope project starts with them (the built-in flows); they are left alone.
 
 Plan: 1 to add, 0 to change, 0 to delete.
 `)
