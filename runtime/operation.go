@@ -69,6 +69,9 @@ type SavedRef struct {
 	// ProjectID and Fingerprint are the project and the fingerprint of the
 	// live objects the plan was made from.
 	ProjectID, Fingerprint string
+	// Changes, when set, are the changes the plan showed: a plan of its
+	// desired state that gives others is refused (*PlanEditedError).
+	Changes []SavedChange
 }
 
 // EventKind says what an Event reports.
@@ -159,6 +162,9 @@ func Apply(ctx context.Context, t *Target, desired *descope.State, pol Policy) (
 		}
 		if s.Fingerprint != planned.Fingerprint {
 			return out, &StalePlanError{Plan: s.File}
+		}
+		if err := s.checkChanges(planned.Plan); err != nil {
+			return out, err
 		}
 	}
 	if pol.Show != nil {

@@ -79,13 +79,12 @@ func runApply(cmd *cobra.Command, opts *ApplyOptions) error {
 	)
 	sp, isPlan, err := runtime.ReadPlanFile(opts.Arg)
 	switch {
-	case err != nil && isPlan:
+	case err != nil:
 		return err
 	case isPlan:
-		desired, script, digest = sp.Desired, sp.Script, sp.InputsDigest
-		saved = &runtime.SavedRef{File: opts.Arg, ProjectID: sp.ProjectID, Fingerprint: sp.Fingerprint}
-		if ws, err = runtime.OpenWorkspace(sp.Workspace); err != nil {
-			return fmt.Errorf("plan %s: %w", opts.Arg, err)
+		desired, script, digest, saved = sp.Desired, sp.Script, sp.InputsDigest, sp.Ref()
+		if ws, err = sp.OpenWorkspace(); err != nil {
+			return err
 		}
 	default:
 		res, err := f.evalScript(ctx, opts.Arg)

@@ -125,7 +125,7 @@ func runPlan(cmd *cobra.Command, opts *PlanOptions) error {
 			Desired: res.State,
 			Summary: map[string]int{"add": add, "change": change, "delete": destroy},
 		}
-		if err := runtime.WritePlanFile(opts.Out, sp); err != nil {
+		if err := runtime.WritePlanFile(opts.Out, sp, planned.Plan); err != nil {
 			return err
 		}
 		if opts.Format == "text" {
