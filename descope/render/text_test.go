@@ -392,3 +392,98 @@ A new Descope project starts with them (the built-in flows); they are left alone
 Plan: 1 to add, 0 to change, 0 to delete.
 `)
 }
+
+// TestTextSummary shows the default, summarised text: creates on one line,
+// flow and theme changes by part, and the hint that --full shows more.
+func TestTextSummary(t *testing.T) {
+	flow := func(tasks map[string]any, screens ...any) *descope.Flow {
+		return &descope.Flow{ID: "onboard", Document: map[string]any{
+			"contents": map[string]any{"tasks": tasks}, "screens": screens,
+		}}
+	}
+	task := func(name string, kv ...any) map[string]any {
+		m := map[string]any{"name": name}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name          string
+		live, desired *descope.State
+		want          string
+	}{
+		{
+			name: "creates are one line each, with a few identifying fields",
+			desired: &descope.State{
+				Permissions: []*descope.Permission{{Name: "edit", Description: descope.Ptr("Can edit")}, {Name: "bare"}},
+				Roles:       []*descope.Role{{Name: "editor", Permissions: &[]string{"edit"}, Description: descope.Ptr("Edits")}},
+				Tenants: []*descope.Tenant{{
+					ID: "acme", Name: "Acme", Domains: &[]string{"acme.com"}, Attributes: &map[string]any{"apiKey": "k"},
+				}},
+				Flows: []*descope.Flow{flow(map[string]any{"1": task("Welcome"), "2": task("Verify")}, map[string]any{"screenId": "s"})},
+			},
+			want: `Actions are marked with these symbols:
+  + create
+
+  + permission "bare"
+  + permission "edit": description "Can edit"
+  + tenant "acme": name "Acme", domains ["acme.com"], 1 more field
+  + flow "onboard": 2 tasks, 1 screen
+  + role "editor": permissions ["edit"], 1 more field
+
+Creates and document changes are summarised; plan --full shows every field.
+Plan: 5 to add, 0 to change, 0 to delete.
+`,
+		},
+		{
+			name: "a flow by task and screen, few changes shown, many counted",
+			live: &descope.State{Flows: []*descope.Flow{flow(map[string]any{
+				"1":   task("Welcome", "next", "2", "view", map[string]any{"x": 0.0}),
+				"2":   task("Verify Code", "view", map[string]any{"x": 1.0, "y": 0.0}, "arguments", map[string]any{"a": 1.0}),
+				"end": task("End"),
+			}, map[string]any{"screenId": "S1", "title": "Hi"})}},
+			desired: &descope.State{Flows: []*descope.Flow{flow(map[string]any{
+				"1":        task("Welcome", "next", "3.verify", "view", map[string]any{"x": 0.0}),
+				"2":        task("Verify", "view", map[string]any{"x": 2.0, "y": 1.0}, "arguments", map[string]any{"b": 1.0}, "type", "screen"),
+				"3.verify": task("Verify Code / Email"),
+			}, map[string]any{"screenId": "S1", "title": "Hello", "password": "hunter2"})}},
+			want: `Actions are marked with these symbols:
+  ~ update in place
+
+  ~ flow "onboard"
+      # tasks: 2 changed, 1 added, 1 removed; screens: 1 changed
+      ~ task "Welcome" (1): next
+          ~ next: "2" -> "3.verify"
+      ~ task "Verify" (2): arguments (2), name, +type, view (2)
+      + task "Verify Code / Email" (3.verify)
+      - task "End" (end)
+      ~ screen S1: +password, title
+          + password: (sensitive)
+          ~ title: "Hi" -> "Hello"
+      # (3 unchanged fields hidden)
+
+Creates and document changes are summarised; plan --full shows every field.
+Plan: 0 to add, 1 to change, 0 to delete.
+`,
+		},
+		{
+			name:    "a document change without parts is shown field by field, without the hint",
+			live:    &descope.State{Theme: &descope.Theme{Document: map[string]any{"componentsVersion": "1"}}},
+			desired: &descope.State{Theme: &descope.Theme{Document: map[string]any{"componentsVersion": "2"}}},
+			want: `Actions are marked with these symbols:
+  ~ update in place
+
+  ~ theme
+      ~ componentsVersion: "1" -> "2"
+
+Plan: 0 to add, 1 to change, 0 to delete.
+`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkText(t, text(t, descope.Diff(tt.live, tt.desired), TextOptions{}), tt.want)
+		})
+	}
+}

@@ -105,5 +105,6 @@ func unmanagedNote(p *descope.Plan) string {
 		return fmt.Sprintf("A new Descope project starts with %s (%s); %s left alone.",
 			plural(n, "it", "them"), list, plural(n, "it is", "they are"))
 	}
-	return fmt.Sprintf("%d of them come with every new Descope project (%s) and are left alone.", n, list)
+	return fmt.Sprintf("%d of them %s with every new Descope project (%s) and %s left alone.",
+		n, plural(n, "comes", "come"), list, plural(n, "is", "are"))
 }
