@@ -77,12 +77,10 @@ func (d *declarer) project(thread *starlark.Thread, b *starlark.Builtin, args st
 		}
 		p.Tags = &ts
 	}
-	if err := d.c.addProject(p); err != nil {
+	if err := d.collector(thread).addProject(p); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
-	return fieldsOf(descope.KindProject, p.ID, map[string]starlark.Value{
-		"id": optString(nonEmpty(p.ID)), "name": optString(p.Name), "tags": optList(p.Tags),
-	}), nil
+	return projectValue(p), nil
 }
 
 var tenantParams = []string{"id", "name", "domains", "attributes", "enforce_sso", "disabled", "parent", "default_roles", "settings"}
@@ -149,7 +147,7 @@ func (d *declarer) tenant(thread *starlark.Thread, b *starlark.Builtin, args sta
 			return nil, err
 		}
 	}
-	if err := d.c.addTenant(t); err != nil {
+	if err := d.collector(thread).addTenant(t); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
 	return tenantValue(t), nil
@@ -413,12 +411,10 @@ func (d *declarer) flow(thread *starlark.Thread, b *starlark.Builtin, args starl
 		return nil, err
 	}
 	f := &descope.Flow{ID: id, Document: doc, Src: path, Origin: originOf(thread)}
-	if err := d.c.addFlow(f); err != nil {
+	if err := d.collector(thread).addFlow(f); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
-	return fieldsOf(descope.KindFlow, id, map[string]starlark.Value{
-		"id": starlark.String(id), "src": starlark.String(path),
-	}), nil
+	return flowValue(f), nil
 }
 
 func (d *declarer) theme(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -438,10 +434,10 @@ func (d *declarer) theme(thread *starlark.Thread, b *starlark.Builtin, args star
 		return nil, fmt.Errorf("%s: %s has no \"styles\" key: it is not a theme export document (export one with the Descope console or `descope-run backup`)", fn, path)
 	}
 	t := &descope.Theme{Document: doc, Src: path, Origin: originOf(thread)}
-	if err := d.c.addTheme(t); err != nil {
+	if err := d.collector(thread).addTheme(t); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
-	return fieldsOf(descope.KindTheme, "theme", map[string]starlark.Value{"src": starlark.String(path)}), nil
+	return themeValue(t), nil
 }
 
 // readDocument reads a JSON object document (a flow or theme export).
@@ -508,12 +504,10 @@ func (d *declarer) permission(thread *starlark.Thread, b *starlark.Builtin, args
 	if p.Description, err = description(fn, desc); err != nil {
 		return nil, err
 	}
-	if err := d.c.addPermission(p); err != nil {
+	if err := d.collector(thread).addPermission(p); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
-	return fieldsOf(descope.KindPermission, name, map[string]starlark.Value{
-		"name": starlark.String(name), "description": optString(p.Description),
-	}), nil
+	return permissionValue(p), nil
 }
 
 func description(fn string, v starlark.Value) (*string, error) {
@@ -575,14 +569,10 @@ func (d *declarer) role(thread *starlark.Thread, b *starlark.Builtin, args starl
 	if r.Private, err = optBoolArg(fn, "private", private); err != nil {
 		return nil, err
 	}
-	if err := d.c.addRole(r); err != nil {
+	if err := d.collector(thread).addRole(r); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
-	return fieldsOf(descope.KindRole, r.Key(), map[string]starlark.Value{
-		"name": starlark.String(name), "description": optString(r.Description),
-		"permissions": optList(r.Permissions), "tenant": optString(nonEmpty(r.Tenant)),
-		"default": optBool(r.Default), "private": optBool(r.Private),
-	}), nil
+	return roleValue(r), nil
 }
 
 func (d *declarer) own(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -606,7 +596,7 @@ func (d *declarer) own(thread *starlark.Thread, b *starlark.Builtin, args starla
 		return nil, fmt.Errorf("%s: match must not be empty (use \"*\" to own every %s)", fn, kind)
 	}
 	o := &descope.Ownership{Kind: descope.Kind(kind), Match: match, Origin: originOf(thread)}
-	if err := d.c.addOwn(o); err != nil {
+	if err := d.collector(thread).addOwn(o); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
 	return starlark.None, nil

@@ -11,7 +11,7 @@ const (
 	ExitOK          = 0   // success, or no changes
 	ExitError       = 1   // any other failure
 	ExitChanges     = 2   // plan --detailed-exitcode found changes
-	ExitScript      = 3   // the config failed to evaluate
+	ExitScript      = 3   // the config (or a test file) failed to evaluate
 	ExitRefused     = 4   // refused for safety: a runtime.Refusal (stale plan, delete guard, project mismatch, lock held, ...)
 	ExitInterrupted = 130 // stopped by an interrupt (Ctrl-C, SIGTERM), as shells report 128+SIGINT
 )
@@ -28,11 +28,16 @@ func ExitCode(err error) int {
 	var se *runtime.ScriptError
 	var ses runtime.ScriptErrors
 	var refusal runtime.Refusal
+	var tf *runtime.TestFailures
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.Is(err, errInterrupted):
 		return ExitInterrupted
+	case errors.As(err, &tf) && tf.Broken > 0:
+		return ExitScript
+	case errors.As(err, &tf):
+		return ExitError
 	case errors.Is(err, errChanges):
 		return ExitChanges
 	case errors.As(err, &se), errors.As(err, &ses):

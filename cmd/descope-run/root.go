@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -168,6 +169,8 @@ the workspace, so you can try everything without credentials.`,
 		NewCmdApply(f, nil),
 		NewCmdEmulator(f, nil),
 		NewCmdBackup(f),
+		NewCmdTest(f, nil),
+		NewCmdFmt(f, nil),
 		NewCmdVersion(f),
 	)
 	root.SetOut(f.IO.Out)
@@ -239,7 +242,10 @@ func Execute(ctx context.Context, f *Factory, args []string) int {
 func printError(w io.Writer, err error) {
 	var se *runtime.ScriptError
 	var ses runtime.ScriptErrors
+	var tf *runtime.TestFailures
 	switch {
+	case errors.As(err, &tf):
+		// the test report has said what failed
 	case errors.As(err, &ses), errors.As(err, &se):
 		fmt.Fprintln(w, strings.TrimRight(err.Error(), "\n"))
 	default:
@@ -247,12 +253,18 @@ func printError(w io.Writer, err error) {
 	}
 }
 
-// terraformFlags accepts Terraform's single-dash spelling of plan's -out
-// flag ("-out FILE", "-out=FILE"), which pflag would read as -o "ut".
+// singleDashFlags are the long flags also accepted with one dash, as
+// Terraform (plan -out, fmt -check -diff) and go test (test -run -update
+// -json) spell them, which pflag would read as clusters of short flags.
+var singleDashFlags = []string{"-out", "-check", "-diff", "-run", "-update", "-json"}
+
+// terraformFlags rewrites the single-dash spelling of singleDashFlags
+// ("-out FILE", "-out=FILE") to the double-dash one.
 func terraformFlags(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		if a == "-out" || strings.HasPrefix(a, "-out=") {
+		name, _, _ := strings.Cut(a, "=")
+		if slices.Contains(singleDashFlags, name) {
 			a = "-" + a
 		}
 		out[i] = a

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -24,7 +25,11 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/sc
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"descope-run": func() { os.Exit(Main()) },
+		"descope-run": func() {
+			// Stop the clock of descope-run test, so its times are 0.
+			clock = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+			os.Exit(Main())
+		},
 	})
 }
 
