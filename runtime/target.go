@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -144,9 +143,8 @@ func openLocal(ws *Workspace, opts TargetOptions, logger hclog.Logger) (*Target,
 		emulator.WithStateFile(path),
 		emulator.WithRateLimit(0, 0), // the local project never throttles
 		emulator.WithRequestLogLimit(1),
-		// Write the file at most every second, not once per request: each
-		// write is the whole project. Close writes the rest.
-		emulator.WithPersistInterval(time.Second),
+		// Every write is journaled and synced before it is answered; Close
+		// folds the journal into the file.
 	)
 	if err != nil {
 		return nil, fmt.Errorf("local project %s: %w (delete the file to start afresh)", path, err)
@@ -178,8 +176,9 @@ func openLocal(ws *Workspace, opts TargetOptions, logger hclog.Logger) (*Target,
 	}, nil
 }
 
-// Close writes what the local project still holds back to its file; for a
-// real target it does nothing. Call it when done with the target.
+// Close folds the local project's journal into its file (its writes are
+// already durable); for a real target it does nothing. Call it when done
+// with the target.
 func (t *Target) Close() error {
 	if t.emulator == nil {
 		return nil

@@ -52,8 +52,8 @@ interrupted.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:4646", "listen on `HOST:PORT` (port 0 picks a free one)")
 	fl.StringVar(&opts.ProjectID, "project-id", "", "the emulated project's `ID` (generated when empty)")
-	fl.StringVar(&opts.ManagementKey, "management-key", "", "the management `KEY` it accepts (generated when empty)")
-	fl.StringVar(&opts.StateFile, "state", "", "keep the project in `FILE` across restarts")
+	fl.StringVar(&opts.ManagementKey, "management-key", "", "the management `KEY` it accepts (generated when empty, and kept in the --state file)")
+	fl.StringVar(&opts.StateFile, "state", "", "keep the project, and a generated key, in `FILE` across restarts")
 	fl.DurationVar(&opts.Latency, "latency", 0, "delay every request by `DURATION`")
 	fl.DurationVar(&opts.Jitter, "jitter", 0, "vary each request's delay by up to `DURATION` either way, at random")
 	fl.DurationVar(&opts.Penalty, "penalty", 0, "after a 429, refuse every request for `DURATION`")
@@ -118,6 +118,11 @@ Press Ctrl-C to stop.
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("emulator: stop: %w", err)
+	}
+	// Every write is already on disk (in the state file's journal); this
+	// folds the journal into the state file.
+	if err := emu.Flush(); err != nil {
+		return fmt.Errorf("emulator: save %s: %w", opts.StateFile, err)
 	}
 	fmt.Fprintln(f.IO.Out, "Emulator stopped.")
 	return nil

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,19 +32,24 @@ type Emulator struct {
 	jitter    *jitter // varies latency per request; nil adds nothing
 	logger    *slog.Logger
 	statePath string
-	// persistEvery, when set, spaces state file writes; dirty marks a
-	// write not yet persisted and persisted the time of the last one.
-	persistEvery time.Duration
-	dirty        bool
-	persisted    time.Time
-	ids          *idSource
-	limiter      *limiter
-	faults       faultSet
-	closing      chan struct{} // closed when a Server shuts down: ends latency waits
-	closeOnce    sync.Once
+	// ids generates the project's ids and fingerprints, only under mu held
+	// for writing (so a journal record can give a replay the same ids);
+	// draws decides probabilistic faults.
+	ids       *idSource
+	draws     *idSource
+	limiter   *limiter
+	faults    faultSet
+	closing   chan struct{} // closed when a Server shuts down: ends latency waits
+	closeOnce sync.Once
 
 	mu sync.RWMutex
 	st *store // guarded by mu
+	// jr is the state file's journal; dirty marks writes since the last
+	// compaction, and compactAt the journal size that triggers one. All
+	// three are guarded by mu.
+	jr        *journal
+	dirty     bool
+	compactAt int64
 
 	logMu    sync.Mutex
 	reqs     []*Request
@@ -93,24 +99,25 @@ func Open(opts ...Option) (*Emulator, error) {
 		seed = rand.Uint64()
 	}
 	e := &Emulator{
-		clock:        cfg.clock,
-		latency:      cfg.latency,
-		jitter:       newJitter(cfg.jitter, seed),
-		logger:       cfg.logger,
-		statePath:    cfg.statePath,
-		persistEvery: cfg.persistEvery,
-		ids:          &idSource{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))},
-		limiter:      newLimiter(cfg.limit, cfg.window, cfg.penalty),
-		closing:      make(chan struct{}),
-		logLimit:     cfg.logLimit,
+		clock:     cfg.clock,
+		latency:   cfg.latency,
+		jitter:    newJitter(cfg.jitter, seed),
+		logger:    cfg.logger,
+		statePath: cfg.statePath,
+		ids:       newIDSource(seed, seed^0x9e3779b97f4a7c15),
+		draws:     newIDSource(seed^0x5851f42d4c957f2d, seed),
+		limiter:   newLimiter(cfg.limit, cfg.window, cfg.penalty),
+		closing:   make(chan struct{}),
+		logLimit:  cfg.logLimit,
 	}
 	for _, pf := range cfg.faults {
 		e.faults.set(pf.pattern, pf.fault)
 	}
 	var loaded *store
+	var continues bool
 	if cfg.statePath != "" {
 		var err error
-		if loaded, err = loadStore(cfg.statePath); err != nil {
+		if loaded, continues, err = e.loadProject(cfg.statePath); err != nil {
 			return nil, err
 		}
 	}
@@ -126,19 +133,61 @@ func Open(opts ...Option) (*Emulator, error) {
 		e.projectID = e.ids.id("P", 27)
 	}
 	e.key = cfg.key
-	if e.key == "" {
-		e.key = e.ids.id("K", 47)
+	generated := false
+	switch {
+	case e.key != "":
+	case loaded != nil && loaded.ManagementKey != "":
+		e.key = loaded.ManagementKey
+	default:
+		e.key, generated = e.ids.id("K", 47), true
 	}
 	if loaded == nil {
 		e.st = newStore(e.projectID, e.clock(), e.ids)
-		if err := e.persistLocked(); err != nil {
+		if generated {
+			e.st.ManagementKey = e.key
+		}
+		if err := e.compactLocked(); err != nil {
 			return nil, err
 		}
-	} else {
-		loaded.ProjectID = e.projectID
-		e.st = loaded
+		return e, nil
+	}
+	loaded.ProjectID = e.projectID
+	e.st = loaded
+	if cfg.statePath != "" {
+		if err := e.openJournal(continues); err != nil {
+			return nil, err
+		}
+	}
+	if generated && cfg.statePath != "" {
+		// A state file from before keys were kept: keep this one now.
+		e.st.ManagementKey = e.key
+		if err := e.compactLocked(); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
+}
+
+// openJournal opens the journal of a state file that was read, to append
+// to it; a journal that does not continue the state file is reset first.
+// The state file is not rewritten: only a process that writes compacts.
+func (e *Emulator) openJournal(continues bool) error {
+	jr, err := openJournal(e.statePath+journalSuffix, e.logger)
+	if err != nil {
+		return err
+	}
+	e.jr = jr
+	jr.written, jr.synced = e.st.JournalSeq, e.st.JournalSeq
+	if !continues {
+		if err := jr.reset(e.st.Generation); err != nil {
+			return err
+		}
+	}
+	e.compactAt = 1 << 20
+	if fi, err := os.Stat(e.statePath); err == nil {
+		e.compactAt = max(fi.Size(), e.compactAt)
+	}
+	return nil
 }
 
 // ProjectID returns the id of the emulated project.
@@ -253,7 +302,7 @@ func (e *Emulator) serve(r *http.Request, bodyReader io.Reader) (resp *response,
 	if !e.sleep(r.Context(), e.jitter.delay(e.latency)) {
 		return nil, true
 	}
-	f, pattern, hit := e.faults.take(r.URL.Path, e.ids.float64)
+	f, pattern, hit := e.faults.take(r.URL.Path, e.draws.float64)
 	if hit {
 		e.logger.Info("emulator: injecting fault", "method", r.Method, "path", r.URL.Path, "pattern", pattern,
 			"status", f.Status, "drop", f.Drop, "after", f.After, "latency", f.Latency)
@@ -322,7 +371,7 @@ func (e *Emulator) dispatch(r *http.Request, body []byte) *response {
 		resp.header.Set("Allow", strings.Join(allowed, ", "))
 		return resp
 	}
-	return e.run(rt, &call{now: now, query: r.URL.Query(), body: body, emptyOK: rt.emptyOK, path: r.URL.Path})
+	return e.run(rt, r.Method, r.URL.RawQuery, &call{now: now, query: r.URL.Query(), body: body, emptyOK: rt.emptyOK, path: r.URL.Path})
 }
 
 // authenticate checks "Authorization: Bearer <projectId>:<key>" and the
@@ -374,18 +423,25 @@ type route struct {
 	handle  func(e *Emulator, c *call) (any, error)
 }
 
-// run calls the handler under the store lock and persists a successful write.
-func (e *Emulator) run(rt route, c *call) *response {
+// run calls the handler under the store lock. A successful write is
+// answered once it is in the journal (see persist.go).
+func (e *Emulator) run(rt route, method, rawQuery string, c *call) *response {
+	var v any
+	var err error
 	if rt.write {
 		e.mu.Lock()
-		defer e.mu.Unlock()
+		var rng []byte
+		if e.jr != nil {
+			rng = e.ids.state()
+		}
+		if v, err = rt.handle(e, c); err == nil {
+			err = e.logLocked(c, method, rawQuery, rng)
+		}
+		e.mu.Unlock()
 	} else {
 		e.mu.RLock()
-		defer e.mu.RUnlock()
-	}
-	v, err := rt.handle(e, c)
-	if err == nil && rt.write {
-		err = e.persistSoonLocked()
+		v, err = rt.handle(e, c)
+		e.mu.RUnlock()
 	}
 	if err != nil {
 		var ae *apiError

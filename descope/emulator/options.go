@@ -18,7 +18,6 @@ type config struct {
 	latency        time.Duration
 	jitter         time.Duration
 	statePath      string
-	persistEvery   time.Duration
 	seed           int64
 	seeded         bool
 	faults         []patternFault
@@ -84,10 +83,15 @@ func WithLatency(d time.Duration) Option {
 }
 
 // WithStateFile keeps the project in the file at path: it is loaded at start
-// if it exists, and written atomically (temporary file, fsync, rename) after
-// every successful write and every Seed. When the file records a project id
-// and WithProject is not given, the emulator takes that id; when both are
-// given they must agree. The management key is never written.
+// if it exists, and otherwise created with a new project. Every successful
+// write is appended to a journal beside it (path + ".journal") before it is
+// answered, so what a client was told survives the process dying, and
+// synced to disk in the background; Flush folds the journal into the file
+// (see persist.go). When the file
+// records a project id and WithProject is not given, the emulator takes that
+// id; when both are given they must agree. A management key given with
+// WithProject is never written; a generated one is kept with the project,
+// so that it stays the same from one run to the next.
 func WithStateFile(path string) Option {
 	return func(c *config) { c.statePath = path }
 }
@@ -110,14 +114,6 @@ func WithFault(pattern string, f Fault) Option {
 // default discards everything.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
-}
-
-// WithPersistInterval writes the state file at most once per d, instead of
-// after every write: a big apply then costs one write per interval rather
-// than one per request, each of the whole project. Flush writes what is
-// left; until then, a crash loses at most the last interval's writes.
-func WithPersistInterval(d time.Duration) Option {
-	return func(c *config) { c.persistEvery = d }
 }
 
 // WithRequestLogLimit keeps only the newest n requests in the request log

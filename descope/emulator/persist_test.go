@@ -10,14 +10,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/descope-run/descope-run/descope"
 )
 
 func TestStateFileRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".descope-run", "local.json")
-	e1, err := Open(WithStateFile(path), WithRateLimit(0, 0))
+	e1, err := Open(WithStateFile(path), WithRateLimit(0, 0), WithProject("P2roundtrip", "K2givenKeyNeverWritten"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,6 +36,9 @@ func TestStateFileRoundTrip(t *testing.T) {
 	c.post("/v2/mgmt/theme/import", map[string]any{"theme": map[string]any{"styles": map[string]any{"light": map[string]any{}}}})
 	loadBefore := c.do(http.MethodGet, "/v1/mgmt/tenant/all", nil).body
 
+	if err := e1.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	e2, err := Open(WithStateFile(path), WithRateLimit(0, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -57,11 +57,11 @@ func TestStateFileRoundTrip(t *testing.T) {
 	}
 	raw, _ := os.ReadFile(path)
 	if bytes.Contains(raw, []byte(e1.ManagementKey())) {
-		t.Error("the state file holds the management key")
+		t.Error("the state file holds the management key given with WithProject")
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Errorf("state directory holds %d files, want only the state file (no temporary files left)", len(entries))
+	if len(entries) != 2 {
+		t.Errorf("state directory holds %d files, want the state file and its journal (no temporary files left)", len(entries))
 	}
 }
 
@@ -110,14 +110,9 @@ func TestStateFileErrors(t *testing.T) {
 
 func TestPersistFailureIs500(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "local.json")
-	_, c := newTest(t, WithStateFile(path))
-	if err := os.Remove(path); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(path, 0o700); err != nil { // the rename onto it must fail
-		t.Fatal(err)
-	}
-	wantError(t, c.do(http.MethodPost, "/v1/mgmt/tenant/create", map[string]any{"name": "A"}), http.StatusInternalServerError, "E010500", "state file")
+	e, c := newTest(t, WithStateFile(path))
+	_ = e.jr.f.Close() // every write to the journal now fails
+	wantError(t, c.do(http.MethodPost, "/v1/mgmt/tenant/create", map[string]any{"name": "A"}), http.StatusInternalServerError, "E010500", "journal")
 	c.get("/v1/mgmt/tenant/all") // reads do not persist
 }
 
@@ -150,6 +145,9 @@ func TestStateFileFormat1(t *testing.T) {
 	if got := *e.State().Tenant("T2a").Domains; !slices.Equal(got, []string{"a.com"}) {
 		t.Errorf("self-provisioning domains read from format 1 = %v, want [a.com]", got)
 	}
+	if err := e.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	raw, _ := os.ReadFile(path)
 	if !bytes.Contains(raw, []byte(`"formatVersion": 3`)) || bytes.Contains(raw, []byte(`"defaultRoles"`)) {
 		t.Errorf("state file after a write is not format 3:\n%s", raw)
@@ -181,6 +179,9 @@ func TestStateFileFormat2(t *testing.T) {
 		t.Errorf("settings read from format 2 = %v", s)
 	}
 	c.post("/v1/mgmt/project/update/name", map[string]any{"name": "New"})
+	if err := e.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	raw, _ := os.ReadFile(path)
 	var file struct {
 		Format  int `json:"formatVersion"`
@@ -193,34 +194,5 @@ func TestStateFileFormat2(t *testing.T) {
 	settings, _ := tenant["settings"].(map[string]any)
 	if _, beside := tenant["selfProvisioningDomains"]; file.Format != 3 || beside || !reflect.DeepEqual(settings["selfProvisioningDomains"], []any{"a.com"}) {
 		t.Errorf("state file after a write is not format 3 with the domains in the settings:\n%s", raw)
-	}
-}
-
-// With WithPersistInterval, writes within the interval reach the state
-// file only on Flush.
-func TestPersistInterval(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "local.json")
-	e, err := Open(WithStateFile(path), WithRateLimit(0, 0), WithPersistInterval(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &tclient{t: t, e: e, http: &http.Client{Transport: e.Transport()}, base: "http://emulator.test"}
-	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2first", "name": "First"}) // the first write persists
-	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2second", "name": "Second"})
-	reload := func() *descope.State {
-		r, err := Open(WithStateFile(path), WithRateLimit(0, 0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.State()
-	}
-	if s := reload(); s.Tenant("T2first") == nil || s.Tenant("T2second") != nil {
-		t.Fatalf("before Flush the file holds %d tenants; want the first write only", len(s.Tenants))
-	}
-	if err := e.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if s := reload(); s.Tenant("T2second") == nil {
-		t.Fatal("after Flush the file lacks the second write")
 	}
 }

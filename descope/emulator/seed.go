@@ -20,16 +20,19 @@ import (
 // when it fails. Objects are created in the order of s, so lists come back
 // in reverse of it; a tenant is created after its parent.
 func (e *Emulator) Seed(s *descope.State) error {
+	// The new project is built under the lock: ids are drawn only there
+	// (see Emulator.ids).
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	st := newStore(e.projectID, e.clock(), e.ids)
+	st.ManagementKey = e.st.ManagementKey
 	if s != nil {
 		if err := e.seedInto(st, s); err != nil {
 			return fmt.Errorf("emulator: seed: %w", err)
 		}
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.st = st
-	return e.persistLocked()
+	return e.compactLocked()
 }
 
 func (e *Emulator) seedInto(st *store, s *descope.State) error {

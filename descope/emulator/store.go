@@ -22,16 +22,26 @@ const storeFormat = 3
 // store is the project's contents. It is also the state file's format, so
 // every field is exported to encoding/json. It is guarded by Emulator.mu.
 type store struct {
-	Format      int                    `json:"formatVersion"`
-	ProjectID   string                 `json:"projectId"`
-	Name        string                 `json:"name"`
-	Tags        []string               `json:"tags"`
-	Seq         uint64                 `json:"seq"` // the last creation sequence number handed out
-	Tenants     map[string]*tenant     `json:"tenants"`
-	Roles       map[string]*role       `json:"roles"`       // by role id
-	Permissions map[string]*permission `json:"permissions"` // by name
-	Flows       map[string]*flow       `json:"flows"`
-	Theme       map[string]any         `json:"theme"`
+	Format    int    `json:"formatVersion"`
+	ProjectID string `json:"projectId"`
+	// Generation is new with every new project (and every Seed); the
+	// journal names the generation it continues (see persist.go).
+	Generation string `json:"generation,omitempty"`
+	// JournalSeq is the sequence number of the last journal record this
+	// snapshot includes.
+	JournalSeq uint64 `json:"journalSeq,omitempty"`
+	// ManagementKey is the key the emulator generated for the project, kept
+	// so that it stays the same across restarts; a key given with
+	// WithProject is never written here.
+	ManagementKey string                 `json:"managementKey,omitempty"`
+	Name          string                 `json:"name"`
+	Tags          []string               `json:"tags"`
+	Seq           uint64                 `json:"seq"` // the last creation sequence number handed out
+	Tenants       map[string]*tenant     `json:"tenants"`
+	Roles         map[string]*role       `json:"roles"`       // by role id
+	Permissions   map[string]*permission `json:"permissions"` // by name
+	Flows         map[string]*flow       `json:"flows"`
+	Theme         map[string]any         `json:"theme"`
 
 	tenantNames map[string]string // tenant name -> id
 }
@@ -127,11 +137,35 @@ func (f *flow) name() string {
 	return f.ID
 }
 
-// idSource hands out ids, fingerprints and fault draws from one RNG, seeded
+// idSource hands out ids, fingerprints or fault draws from one RNG, seeded
 // by WithSeed for determinism.
 type idSource struct {
 	mu  sync.Mutex
+	pcg *rand.PCG
 	rng *rand.Rand
+}
+
+func newIDSource(seed1, seed2 uint64) *idSource {
+	pcg := rand.NewPCG(seed1, seed2)
+	return &idSource{pcg: pcg, rng: rand.New(pcg)}
+}
+
+// state returns the generator's state, for restore.
+func (s *idSource) state() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, _ := s.pcg.MarshalBinary() // cannot fail
+	return b
+}
+
+// restore sets the generator's state to one state returned.
+func (s *idSource) restore(b []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.pcg.UnmarshalBinary(b); err != nil {
+		return fmt.Errorf("id generator state: %w", err)
+	}
+	return nil
 }
 
 const alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -191,6 +225,7 @@ func newStore(projectID string, now time.Time, ids *idSource) *store {
 	st := &store{
 		Format:      storeFormat,
 		ProjectID:   projectID,
+		Generation:  fmt.Sprintf("%016x", rand.Uint64()),
 		Name:        DefaultProjectName,
 		Tags:        []string{},
 		Tenants:     map[string]*tenant{},
