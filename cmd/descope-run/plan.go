@@ -67,6 +67,7 @@ DESCOPE_MANAGEMENT_KEY), else the workspace's local project.`,
 	fl.BoolVar(&opts.JSON, "json", false, "print the plan as JSON (versioned format); the same as --format json")
 	fl.StringVar(&opts.Format, "format", "text", "output `FORMAT`: text, json or markdown (a pull request comment)")
 	fl.BoolVar(&opts.Full, "full", false, "show every field of every change, flows and the theme path by path")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(planFormats, cobra.ShellCompDirectiveNoFileComp))
 	fl.BoolVar(&opts.DetailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
 	fl.BoolVar(&opts.ShowUnmanaged, "show-unmanaged", false, "list the live objects the config does not manage")
 	return cmd
