@@ -1,6 +1,9 @@
 // Package render shows a descope.Plan to people and to programs: Text writes
-// the Terraform-like review a user approves, JSON the versioned,
-// deterministic record that tools and saved plans read.
+// the Terraform-like review a user approves, Markdown the same review for a
+// pull request comment, JSON the versioned, deterministic record that tools
+// and saved plans read. Text and Markdown summarise creates and flow and
+// theme documents (descope.SummarizeDocument) unless asked for every field;
+// JSON always has every field.
 //
 // Both mask secrets the same way: a field whose path names a secret
 // (descope.FieldChange.Sensitive), and every value under a sensitive key
