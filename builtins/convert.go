@@ -61,6 +61,8 @@ func ToGo(v starlark.Value) (any, error) {
 			_ = d.SetKey(starlark.String(k), sd[k])
 		}
 		return ToGo(d)
+	case *Vars:
+		return ToGo(v.askAll())
 	case goValuer:
 		return v.goValue(), nil
 	}

@@ -17,15 +17,14 @@ var FileOptions = &syntax.FileOptions{Set: true, TopLevelControl: true}
 
 // Config returns the predeclared names of a config (docs/design.md section 3):
 // the declarations, which record into c; the file helpers, which read
-// through files; vars; and the data modules. It returns a fresh dict on
-// every call and never touches starlark.Universe.
-func Config(c *Collector, files Files, vars *starlark.Dict) starlark.StringDict {
+// through files; vars (nil: none); and the data modules. It returns a fresh
+// dict on every call and never touches starlark.Universe.
+func Config(c *Collector, files Files, vars *Vars) starlark.StringDict {
 	d := &declarer{c: c, files: files}
 	r := &reader{files: files}
 	if vars == nil {
-		vars = new(starlark.Dict)
+		vars = NewVars(nil)
 	}
-	vars.Freeze()
 	return starlark.StringDict{
 		"project":    starlark.NewBuiltin("project", d.project),
 		"tenant":     starlark.NewBuiltin("tenant", d.tenant),

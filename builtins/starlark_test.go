@@ -104,13 +104,13 @@ func catchBuiltin(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	return starlark.None, nil
 }
 
-// testVars returns the vars dict the programs see.
-func testVars() *starlark.Dict {
-	return FromGo(map[string]any{
+// testVars returns the vars the programs see.
+func testVars() *Vars {
+	return NewVars(FromGo(map[string]any{
 		"env":    "prod",
 		"n":      int64(3),
 		"nested": map[string]any{"list": []any{"a", "b"}},
-	}).(*starlark.Dict)
+	}).(*starlark.Dict))
 }
 
 // execStar evaluates src as file name with the config builtins plus assert

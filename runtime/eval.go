@@ -129,19 +129,23 @@ func Eval(ctx context.Context, opts EvalOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	read := builtins.NewVars(varsDict)
 	varsDigest, err := vars.Digest()
 	if err != nil {
 		return nil, err
 	}
 
 	collector := builtins.NewCollector()
-	predeclared := builtins.Config(collector, ws, varsDict)
+	predeclared := builtins.Config(collector, ws, read)
 	if err := evalModules(ctx, ws, entry, predeclared, opts); err != nil {
 		return nil, err
 	}
 	state, err := collector.State()
 	if err != nil {
 		return nil, declErrors(err)
+	}
+	if err := vars.CheckRead(entry, read); err != nil {
+		return nil, err
 	}
 	return &Result{
 		State:     state,

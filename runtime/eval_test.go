@@ -81,7 +81,7 @@ func TestEvalRecordsInputs(t *testing.T) {
 	dir := writeWorkspace(t, map[string]string{
 		"descope-run.yaml": "vars: {a: 1}\n",
 		"main.star":        `load("lib.star", "x")` + "\n" + `d = load_yaml("d.yaml")` + "\n",
-		"lib.star":         "x = 1\n",
+		"lib.star":         "x = vars[\"a\"]\n",
 		"d.yaml":           "k: v\n",
 	})
 	res, err := Eval(context.Background(), EvalOptions{Script: filepath.Join(dir, "main.star")})

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -20,12 +22,15 @@ import (
 // sources win.
 type Vars struct {
 	values map[string]any
+	// given maps the names set by --var or --var-file to their source
+	// ("--var", "--var-file PATH"); descope-run.yaml defaults are not in it.
+	given map[string]string
 }
 
 // LoadVars merges the sources of vars. files are paths as the user gave
 // them; pairs are "k=v" strings.
 func LoadVars(defaults map[string]any, files []string, pairs []string) (*Vars, error) {
-	v := &Vars{values: make(map[string]any)}
+	v := &Vars{values: make(map[string]any), given: make(map[string]string)}
 	for k, x := range defaults {
 		v.values[k] = x
 	}
@@ -40,6 +45,7 @@ func LoadVars(defaults map[string]any, files []string, pairs []string) (*Vars, e
 		}
 		for k, x := range m {
 			v.values[k] = x
+			v.given[k] = "--var-file " + filepath.ToSlash(f)
 		}
 	}
 	for _, p := range pairs {
@@ -48,9 +54,65 @@ func LoadVars(defaults map[string]any, files []string, pairs []string) (*Vars, e
 			return nil, fmt.Errorf("--var %q: want NAME=VALUE", p)
 		}
 		v.values[k] = x
+		v.given[k] = "--var"
 	}
 	return v, nil
 }
+
+// CheckRead returns an error naming every variable set by --var or
+// --var-file that the config (entry, root-relative) did not read during its
+// evaluation, with the name it may have meant: such a variable has no
+// effect, most likely because of a typo. Defaults from descope-run.yaml are
+// not checked.
+func (v *Vars) CheckRead(entry string, read *builtins.Vars) error {
+	names := make([]string, 0, len(v.given))
+	for k := range v.given {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	unread := read.Unread(names)
+	if len(unread) == 0 {
+		return nil
+	}
+	// What the config may have meant: the names it read, and the defaults.
+	known := read.Asked()
+	for k := range v.values {
+		if _, given := v.given[k]; !given {
+			known = append(known, k)
+		}
+	}
+	labels, hints := make([]string, len(unread)), make([]string, len(unread))
+	for i, k := range unread {
+		if src := v.given[k]; src == "--var" {
+			labels[i] = "--var " + k
+		} else {
+			labels[i] = src + ": " + k
+		}
+		if n := builtins.Nearest(k, slices.DeleteFunc(slices.Clone(known), func(s string) bool { return s == k })); n != "" {
+			hints[i] = fmt.Sprintf(" (did you mean %q?)", n)
+		}
+	}
+	if len(unread) == 1 {
+		return &UnreadVarsError{Names: unread, Msg: fmt.Sprintf("%s has no effect: %s never reads vars[%q]%s; remove it, or read it in the config",
+			labels[0], entry, unread[0], hints[0])}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "these variables have no effect: %s never reads them (remove them, or read them in the config):", entry)
+	for i := range unread {
+		b.WriteString("\n  " + labels[i] + hints[i])
+	}
+	return &UnreadVarsError{Names: unread, Msg: b.String()}
+}
+
+// UnreadVarsError is a --var or --var-file variable that the config never
+// reads.
+type UnreadVarsError struct {
+	// Names are the variables, sorted; Msg says where each was set.
+	Names []string
+	Msg   string
+}
+
+func (e *UnreadVarsError) Error() string { return e.Msg }
 
 // Dict returns the vars as a frozen Starlark dict with sorted keys.
 func (v *Vars) Dict() (*starlark.Dict, error) {
