@@ -221,7 +221,7 @@ func Apply(ctx context.Context, t *Target, desired *descope.State, pol Policy) (
 		}
 		if res != nil {
 			r := res.Report
-			e.Counts = map[string]int{"done": len(r.Done), "failed": len(r.Failed), "not_started": len(r.NotStarted)}
+			e.Counts = map[string]int{"done": len(r.Done), "failed": len(r.Failed), "unknown": len(r.Unknown), "not_started": len(r.NotStarted)}
 		}
 		if err != nil {
 			e.Result, e.Error = "failed", err.Error()

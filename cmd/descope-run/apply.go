@@ -212,7 +212,7 @@ func reportResult(out io.Writer, operation string, o *runtime.Outcome) {
 		what = "Restore"
 	}
 	add, change, destroy := p.Summary()
-	if len(r.Failed) == 0 && r.Interrupted == nil {
+	if len(r.Failed) == 0 && len(r.Unknown) == 0 && r.Interrupted == nil {
 		if len(result.Mismatches) > 0 {
 			fmt.Fprintf(out, "\n%s done, but %d changes did not verify (listed above): run plan to see where the project stands.\n", what, len(result.Mismatches))
 			return
@@ -220,13 +220,24 @@ func reportResult(out io.Writer, operation string, o *runtime.Outcome) {
 		fmt.Fprintf(out, "\n%s complete! Resources: %d added, %d changed, %d destroyed.\n", what, add, change, destroy)
 		return
 	}
-	fmt.Fprintf(out, "\n%s failed: %d done, %d failed, %d not started.\n", what, len(r.Done), len(r.Failed), len(r.NotStarted))
+	status := "failed"
+	if len(r.Failed) == 0 && (r.Interrupted != nil || len(r.Unknown) > 0) {
+		status = "interrupted"
+	}
+	unknown := ""
+	if len(r.Unknown) > 0 {
+		unknown = fmt.Sprintf(", %d unknown", len(r.Unknown))
+	}
+	fmt.Fprintf(out, "\n%s %s: %d done, %d failed%s, %d not started.\n", what, status, len(r.Done), len(r.Failed), unknown, len(r.NotStarted))
 	for _, fl := range r.Failed {
 		where := ""
 		if c := p.Change(changeOf(fl.ID)); c != nil && c.Origin.Pos() != "" {
 			where = " (declared at " + c.Origin.Pos() + ")"
 		}
 		fmt.Fprintf(out, "  failed: %s%s: %v\n", fl.ID, where, fl.Err)
+	}
+	for _, u := range r.Unknown {
+		fmt.Fprintf(out, "  unknown: %s: abandoned while its calls ran; they may or may not have taken effect\n", u.ID)
 	}
 	done := make(map[string]bool, len(r.Done))
 	for _, id := range r.Done {

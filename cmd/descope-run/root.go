@@ -16,6 +16,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"github.com/descope-run/descope-run/descope/mgmt"
 	"github.com/descope-run/descope-run/runtime"
 )
 
@@ -187,33 +188,53 @@ func Main() int {
 }
 
 // interruptible returns a context that the first interrupt (Ctrl-C or
-// SIGTERM) cancels: an apply then starts no new work and waits for the
-// calls in flight, so that their outcome is known. A second interrupt
-// quits at once.
+// SIGTERM) cancels, with errInterrupted as its cause: an apply then starts
+// no new work and waits for the calls in flight, so that their outcome is
+// known. The second interrupt ends the context's stop (mgmt.WithStop): the
+// calls in flight and their retries are abandoned (reported as of unknown
+// outcome) and the command returns, so that its closers still run (the
+// local project is saved, the lock released). A third quits at once.
 func interruptible(stderr io.Writer) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
+	sigs := make(chan os.Signal, 3)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptOn(sigs, stderr, func() { os.Exit(ExitInterrupted) })
+	return ctx, func() {
+		signal.Stop(sigs)
+		stop()
+	}
+}
+
+// interruptOn is interruptible for the signals of sigs; quit ends the
+// process at the third.
+func interruptOn(sigs <-chan os.Signal, stderr io.Writer, quit func()) (context.Context, func()) {
+	hard, abandon := context.WithCancelCause(context.Background())
+	ctx, cancel := context.WithCancelCause(mgmt.WithStop(context.Background(), hard))
 	done := make(chan struct{})
 	go func() {
-		select {
-		case <-sigs:
-		case <-done:
-			return
-		}
-		fmt.Fprintln(stderr, "\nInterrupted: starting no new work, waiting for the calls in flight (interrupt again to quit now).")
-		cancel()
-		select {
-		case <-sigs:
-			fmt.Fprintln(stderr, "Quitting: calls in flight may or may not have landed; run plan to see where the project stands.")
-			os.Exit(130)
-		case <-done:
+		for n := 1; ; n++ {
+			select {
+			case <-sigs:
+			case <-done:
+				return
+			}
+			switch n {
+			case 1:
+				fmt.Fprintln(stderr, "\nInterrupted: starting no new work, waiting for the calls in flight (interrupt again to stop waiting).")
+				cancel(errInterrupted)
+			case 2:
+				fmt.Fprintln(stderr, "Stopping: abandoning the calls in flight and their retries (their outcome is unknown: run plan to see where the project stands); saving and unlocking first (interrupt again to quit at once).")
+				abandon(errInterrupted)
+			default:
+				fmt.Fprintln(stderr, "Quitting at once.")
+				quit()
+				return
+			}
 		}
 	}()
 	return ctx, func() {
-		signal.Stop(sigs)
 		close(done)
-		cancel()
+		cancel(context.Canceled)
+		abandon(context.Canceled)
 	}
 }
 
@@ -223,6 +244,11 @@ func Execute(ctx context.Context, f *Factory, args []string) int {
 	root := NewRootCmd(f)
 	root.SetArgs(terraformFlags(args))
 	err := root.ExecuteContext(ctx)
+	if err != nil && !errors.Is(err, errInterrupted) && errors.Is(context.Cause(ctx), errInterrupted) {
+		// What an interrupt ended reports its own error: a read cut off,
+		// say. The exit code says it was interrupted.
+		err = fmt.Errorf("%w (%w)", err, errInterrupted)
+	}
 	for _, c := range f.closers {
 		if cerr := c(); cerr != nil {
 			err = errors.Join(err, cerr)

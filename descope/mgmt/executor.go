@@ -69,8 +69,12 @@ type Failure struct {
 
 // Report is the outcome of a run. Each list is in input order.
 type Report struct {
-	Done       []string
-	Failed     []Failure
+	Done   []string
+	Failed []Failure
+	// Unknown are the items abandoned while running, by the end of the
+	// run's stop context (WithStop): a call already sent may or may not
+	// have taken effect. Err is why each stopped.
+	Unknown    []Failure
 	NotStarted []string
 	// Interrupted is the cause of ctx's end (context.Cause) when the run
 	// stopped because ctx ended.
@@ -88,6 +92,9 @@ func (r Report) Err() error {
 	for _, f := range r.Failed {
 		errs = append(errs, fmt.Errorf("%s: %w", f.ID, f.Err))
 	}
+	for _, f := range r.Unknown {
+		errs = append(errs, fmt.Errorf("%s: abandoned while running, outcome unknown: %w", f.ID, f.Err))
+	}
 	if r.Interrupted != nil {
 		errs = append(errs, fmt.Errorf("interrupted with %d not started: %w", len(r.NotStarted), r.Interrupted))
 	}
@@ -95,6 +102,34 @@ func (r Report) Err() error {
 		errs = append(errs, fmt.Errorf("dependency cycle (each item waits for the next): %s", strings.Join(c, " -> ")))
 	}
 	return errors.Join(errs...)
+}
+
+type stopKey struct{}
+
+// WithStop returns a copy of ctx that carries stop, the context of a hard
+// stop (a second interrupt). Cancelling ctx stops an Executor from starting
+// work, but what it has started runs on: calls in flight, their retries and
+// waits for the pacer, and the second halves of work (Item.Finish). Those
+// end when stop ends, and their items are reported Unknown.
+func WithStop(ctx, stop context.Context) context.Context {
+	return context.WithValue(ctx, stopKey{}, stop)
+}
+
+// detach returns a context with ctx's values that ctx's cancellation does
+// not end, but the end of its stop (WithStop), if any, does. cancel
+// releases it.
+func detach(ctx context.Context) (_ context.Context, cancel func()) {
+	d := context.WithoutCancel(ctx)
+	stop, _ := ctx.Value(stopKey{}).(context.Context)
+	if stop == nil {
+		return d, func() {}
+	}
+	d, cancelCause := context.WithCancelCause(d)
+	unregister := context.AfterFunc(stop, func() { cancelCause(context.Cause(stop)) })
+	return d, func() {
+		unregister()
+		cancelCause(context.Canceled)
+	}
 }
 
 // Executor runs items concurrently, in dependency order, under a pacer.
@@ -125,8 +160,9 @@ func NewExecutor(p *Pacer, workers int, opts ...ExecutorOption) *Executor {
 // executor has taken its Weight in tokens. On the first failure, or when ctx
 // ends, Run stops starting items, waits for those in flight, and reports
 // what was done, what failed and what was not started (including every item
-// behind a failed one). Items already running keep ctx: a failure elsewhere
-// does not cancel them.
+// behind a failed one). Items already running keep ctx's values but not its
+// cancellation: neither a failure elsewhere nor ctx's end cancels them, only
+// ctx's stop (WithStop), which abandons them (Report.Unknown).
 //
 // An invalid set of items (a duplicate or empty ID, an unknown dependency, a
 // cycle, a nil Do) runs nothing: the offending items fail and the others are
@@ -139,6 +175,9 @@ func (e *Executor) Run(ctx context.Context, items []Item) Report {
 	dctx, stop := context.WithCancel(ctx)
 	defer stop()
 	r.stopDispatch = stop
+	// What runs once started: cancelled by ctx's stop only.
+	running, release := detach(ctx)
+	defer release()
 
 	slots := make(chan struct{}, e.workers)
 	var wg sync.WaitGroup
@@ -150,7 +189,7 @@ func (e *Executor) Run(ctx context.Context, items []Item) Report {
 		// A Finish item is started whatever happens to the run.
 		wctx := dctx
 		if items[i].Finish {
-			wctx = context.WithoutCancel(ctx)
+			wctx = running
 		}
 		select {
 		case slots <- struct{}{}:
@@ -171,8 +210,13 @@ func (e *Executor) Run(ctx context.Context, items []Item) Report {
 			defer wg.Done()
 			// Cancelling ctx stops new work; a call in flight runs to its
 			// end, so that its outcome is known (a write cut off halfway
-			// may or may not have landed).
-			r.finish(i, r.call(WithPrepaid(context.WithoutCancel(ctx), weight), i))
+			// may or may not have landed), unless the stop abandons it.
+			err := r.call(WithPrepaid(running, weight), i)
+			abandoned := err != nil && running.Err() != nil
+			if cause := context.Cause(running); abandoned && !errors.Is(err, cause) {
+				err = fmt.Errorf("%w (%w)", err, cause)
+			}
+			r.finish(i, err, abandoned)
 			// The slot is freed after finish, so that the dispatcher,
 			// woken by it, already sees a failure.
 			<-slots
@@ -189,6 +233,7 @@ const (
 	stateRunning
 	stateDone
 	stateFailed
+	stateUnknown
 )
 
 // run is the state of one Executor.Run.
@@ -399,13 +444,17 @@ func (r *run) call(ctx context.Context, i int) (err error) {
 }
 
 // finish records the outcome of item i and readies its dependents; a
-// failure stops the run.
-func (r *run) finish(i int, err error) {
+// failure stops the run. An item abandoned by the stop has an unknown
+// outcome.
+func (r *run) finish(i int, err error, abandoned bool) {
 	r.mu.Lock()
 	r.running--
 	ev := Event{Kind: EventDone, ID: r.items[i].ID}
 	if err != nil {
 		r.state[i], r.errs[i] = stateFailed, err
+		if abandoned {
+			r.state[i] = stateUnknown
+		}
 		ev.Kind, ev.Err = EventFailed, err
 		r.stopped = true
 		r.stopDispatch()
@@ -449,11 +498,13 @@ func (r *run) report(ctx context.Context) Report {
 			rep.Done = append(rep.Done, it.ID)
 		case stateFailed:
 			rep.Failed = append(rep.Failed, Failure{ID: it.ID, Err: r.errs[i]})
+		case stateUnknown:
+			rep.Unknown = append(rep.Unknown, Failure{ID: it.ID, Err: r.errs[i]})
 		default:
 			rep.NotStarted = append(rep.NotStarted, it.ID)
 		}
 	}
-	if ctx.Err() != nil && len(rep.NotStarted) > 0 {
+	if ctx.Err() != nil && len(rep.NotStarted)+len(rep.Unknown) > 0 {
 		rep.Interrupted = context.Cause(ctx)
 	}
 	return rep

@@ -379,3 +379,57 @@ func TestExecutorEmpty(t *testing.T) {
 		t.Errorf("report = %+v", rep)
 	}
 }
+
+// A first cancellation lets the item in flight run on; the stop (a second
+// interrupt) abandons it, and its outcome is reported unknown, with the
+// stop's cause. A Finish item behind it is not started.
+func TestExecutorStopAbandonsWorkInFlight(t *testing.T) {
+	errSecond := errors.New("interrupted twice")
+	stop, abandon := context.WithCancelCause(context.Background())
+	ctx, cancel := context.WithCancel(mgmt.WithStop(context.Background(), stop))
+	inFlight := make(chan struct{})
+	var sawCancel error
+	items := []mgmt.Item{
+		{ID: "in-flight", Do: func(ctx context.Context) error {
+			close(inFlight)
+			<-ctx.Done() // a retry waiting out a long Retry-After
+			sawCancel = context.Cause(ctx)
+			return ctx.Err()
+		}},
+		{ID: "finish", Deps: []string{"in-flight"}, Finish: true, Do: noop},
+		{ID: "other", Deps: []string{"in-flight"}, Do: noop},
+	}
+	go func() {
+		<-inFlight
+		cancel()
+		abandon(errSecond)
+	}()
+	rep := mgmt.NewExecutor(nil, 2).Run(ctx, items)
+	if !errors.Is(sawCancel, errSecond) {
+		t.Errorf("the item saw %v, want the stop's cause", sawCancel)
+	}
+	if len(rep.Unknown) != 1 || rep.Unknown[0].ID != "in-flight" || len(rep.Failed) != 0 || len(rep.Done) != 0 {
+		t.Errorf("report %+v, want in-flight unknown", rep)
+	}
+	if !reflect.DeepEqual(rep.NotStarted, []string{"finish", "other"}) {
+		t.Errorf("NotStarted = %v", rep.NotStarted)
+	}
+	if err := rep.Err(); err == nil || !strings.Contains(err.Error(), "in-flight: abandoned while running, outcome unknown") {
+		t.Errorf("Err() = %v", err)
+	}
+}
+
+// Without a stop, cancelling ctx ends no item that has started, and the
+// report's Interrupted is ctx's cause.
+func TestExecutorInterruptedCause(t *testing.T) {
+	errFirst := errors.New("interrupted")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	items := []mgmt.Item{
+		{ID: "a", Do: func(ctx context.Context) error { cancel(errFirst); return ctx.Err() }},
+		{ID: "b", Deps: []string{"a"}, Do: noop},
+	}
+	rep := mgmt.NewExecutor(nil, 1).Run(ctx, items)
+	if !reflect.DeepEqual(rep.Done, []string{"a"}) || !errors.Is(rep.Interrupted, errFirst) || !errors.Is(rep.Err(), errFirst) {
+		t.Errorf("report %+v, want a done and the run interrupted by errFirst", rep)
+	}
+}
