@@ -44,12 +44,18 @@ func (f *Factory) openTarget(ws *runtime.Workspace, desired *descope.State) (*ru
 
 // openTargetID opens the target for the project pinned (may be "").
 func (f *Factory) openTargetID(ws *runtime.Workspace, pinned string) (*runtime.Target, error) {
+	return f.openTargetEnv(ws, pinned, f.Getenv)
+}
+
+// openTargetEnv opens the target for the project pinned, reading the
+// environment through getenv.
+func (f *Factory) openTargetEnv(ws *runtime.Workspace, pinned string, getenv func(string) string) (*runtime.Target, error) {
 	p, err := f.pacer(ws)
 	if err != nil {
 		return nil, err
 	}
 	opts := runtime.TargetOptions{
-		Getenv: f.Getenv, Pacer: p, Logger: f.Logger(), Version: toolVersion(),
+		Getenv: getenv, Pacer: p, Logger: f.Logger(), Version: toolVersion(),
 		PinnedProjectID: pinned,
 	}
 	for _, pc := range ws.Config.Projects {

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/descope-run/descope-run/descope/mgmt"
+	"github.com/descope-run/descope-run/runtime"
+)
+
+// ExportCmdOptions are the inputs of `descope-run export`.
+type ExportCmdOptions struct {
+	f         *Factory
+	Dir       string
+	Workspace string
+	Project   string
+	ProjectID string
+	Kinds     []string
+	Match     string
+	Settings  bool
+	Force     bool
+}
+
+// NewCmdExport returns the export command. runF replaces its body in tests.
+func NewCmdExport(f *Factory, runF func(*cobra.Command, *ExportCmdOptions) error) *cobra.Command {
+	opts := &ExportCmdOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "export DIR",
+		Short: "Write a workspace that declares an existing project",
+		Long: `Read a live project and write a workspace into DIR that declares it:
+descope-run.yaml (the project's id and a placeholder for its key variable),
+main.star (the project, permissions, roles, tenants with their parents and
+default roles, tenant roles, flows and the theme), each flow's document in
+flows/ and the theme's in themes/theme.json, as the export APIs return them.
+Up to 10 tenants are declared in main.star; more go to data/tenants.yaml, one
+entry each, declared by the template lib/tenants.star. own() lines are written
+commented out: nothing is deleted until you uncomment one.
+
+Before it ends, export evaluates DIR/main.star and checks that a plan of it
+against what it read shows no changes. A value a config cannot hold (say, a
+default role that is no project role) is left unmanaged, with a note in
+main.star and on stderr. DIR must be empty or missing, unless --force.
+
+The project is chosen as plan chooses it: DESCOPE_PROJECT_ID (with
+DESCOPE_MANAGEMENT_KEY) when set; else --project NAME (an entry of
+descope-run.yaml's projects:, real when the variable its key_env names is set)
+or --project-id ID, each meaning the workspace's local project of that id when
+no key is set; else the workspace's only local project. A local project is
+copied into DIR/.descope-run/, so that plans of DIR read the same objects.
+
+Tenant settings are read only with --settings, one call per tenant (the API
+has no bulk read): at the default pace of 200 calls a minute, 1,000 tenants
+take about 5 minutes (--rate or rate in descope-run.yaml sets the pace; the
+local project is not paced).`,
+		Example: `  descope-run export adopted --workspace scripts --project prod
+  DESCOPE_PROJECT_ID=P2... DESCOPE_MANAGEMENT_KEY=K2... descope-run export prod-project
+  descope-run export customers --kinds tenant,role --match 'cust-*' --settings`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Dir = args[0]
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return runExport(cmd, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Workspace, "workspace", ".", "the workspace `DIR` whose descope-run.yaml and local projects to use")
+	fl.StringVar(&opts.Project, "project", "", "the project `NAME` of descope-run.yaml's projects:")
+	fl.StringVar(&opts.ProjectID, "project-id", "", "the project `ID` (the workspace's local project of that id without a key)")
+	fl.StringSliceVar(&opts.Kinds, "kinds", nil, "export only these kinds: project, permission, role, tenant, flow, theme (default all)")
+	fl.StringVar(&opts.Match, "match", "", "export only the tenants whose id matches the glob `PATTERN` ('*', '?'), with their parents")
+	fl.BoolVar(&opts.Settings, "settings", false, "export tenant settings too: one read per tenant (1,000 tenants: about 5 minutes at 200/60s)")
+	fl.BoolVar(&opts.Force, "force", false, "write into a DIR that is not empty, replacing the files export writes")
+	return cmd
+}
+
+func runExport(cmd *cobra.Command, opts *ExportCmdOptions) error {
+	f := opts.f
+	kinds, err := runtime.ParseKinds(opts.Kinds)
+	if err != nil {
+		return fmt.Errorf("--kinds: %w", err)
+	}
+	root, err := runtime.FindRootFromDir(opts.Workspace)
+	if err != nil {
+		return fmt.Errorf("--workspace %s: %w", opts.Workspace, err)
+	}
+	ws, err := runtime.OpenWorkspace(root)
+	if err != nil {
+		return err
+	}
+	target, err := f.chooseProject(ws, opts.Project, opts.ProjectID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "Target: %s\n", target.Description)
+	ro := runtime.ExportOptions{
+		Dir: opts.Dir, Force: opts.Force, Kinds: kinds, Match: opts.Match, Settings: opts.Settings,
+		ProjectName: opts.Project,
+	}
+	if pc, ok := ws.Config.Projects[opts.Project]; ok {
+		ro.KeyEnv = pc.KeyEnv
+	}
+	ro.SettingsReads = func(n int) {
+		fmt.Fprintf(f.IO.ErrOut, "Reading the settings of %d tenants, one call each%s.\n", n, f.settingsPace(ws, target, n))
+	}
+	res, err := runtime.Export(cmd.Context(), target, ro)
+	if res != nil {
+		for _, n := range res.Notes {
+			fmt.Fprintf(f.IO.ErrOut, "note: %s\n", n)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	out := f.IO.Out
+	counts := map[string]int{}
+	for k, n := range res.Counts {
+		counts[string(k)] = n
+	}
+	fmt.Fprintf(out, "Exported %s to %s:\n", countsLine(counts), opts.Dir)
+	for _, p := range res.Files {
+		mark := ""
+		if slices.Contains(res.Overwritten, p) {
+			mark = " (overwritten)"
+		}
+		fmt.Fprintf(out, "  %s%s\n", p, mark)
+	}
+	if res.LocalCopy != "" {
+		fmt.Fprintf(out, "Copied the local project to %s, so that plans of %s read the same objects.\n",
+			filepath.Join(opts.Dir, res.LocalCopy), opts.Dir)
+	}
+	entry := filepath.Join(opts.Dir, "main.star")
+	fmt.Fprintf(out, "Checked: `descope-run plan %s` shows no changes.\n", entry)
+	return nil
+}
+
+// settingsPace says how long n settings reads take at the target's pace.
+func (f *Factory) settingsPace(ws *runtime.Workspace, t *runtime.Target, n int) string {
+	if t.Local {
+		return " (the local project is not paced)"
+	}
+	p, err := f.pacer(ws)
+	if err != nil || p.Rate().IsUnlimited() {
+		return ""
+	}
+	r := p.Rate()
+	// The burst covers the first calls, the reads before these included.
+	d := time.Duration(max(0, n+5-p.Burst())) * r.Per / time.Duration(r.N)
+	return fmt.Sprintf(": about %s at %s", d.Round(time.Second), r)
+}
+
+// chooseProject opens the project a command that reads one works on when no
+// config pins it (docs/design.md section 6, "Choosing the project"):
+// DESCOPE_PROJECT_ID when set; else the project --project names (an entry
+// of descope-run.yaml's projects:) or --project-id, real when its key_env
+// variable is set, else the workspace's local project of that id; else the
+// workspace's only local project; else an error listing the candidates.
+func (f *Factory) chooseProject(ws *runtime.Workspace, name, id string) (*runtime.Target, error) {
+	if name != "" {
+		pc, ok := ws.Config.Projects[name]
+		if !ok {
+			return nil, fmt.Errorf("--project %s: %s has no project of that name%s", name,
+				filepath.Join(ws.Root, runtime.ConfigFile), candidates("its projects are", projectNames(ws)))
+		}
+		if id != "" && id != pc.ID {
+			return nil, fmt.Errorf("--project %s is project %s but --project-id is %s: drop one of them", name, pc.ID, id)
+		}
+		id = pc.ID
+	}
+	if env := f.Getenv(mgmt.EnvProjectID); env != "" {
+		if id != "" && id != env {
+			return nil, fmt.Errorf("the project chosen is %s but %s is %s: unset %s, or drop --project and --project-id", id, mgmt.EnvProjectID, env, mgmt.EnvProjectID)
+		}
+		return f.openTargetID(ws, env)
+	}
+	local, err := runtime.LocalProjects(ws)
+	if err != nil {
+		return nil, err
+	}
+	if id != "" {
+		for _, pc := range ws.Config.Projects {
+			if pc.ID == id && pc.KeyEnv != "" && f.Getenv(pc.KeyEnv) != "" {
+				// The real project: its key is set.
+				return f.openTargetEnv(ws, id, func(k string) string {
+					if k == mgmt.EnvProjectID {
+						return id
+					}
+					return f.Getenv(k)
+				})
+			}
+		}
+		if !slices.Contains(local, id) {
+			return nil, fmt.Errorf("project %s: the workspace %s has no local project of that id and no key for the real one is set (set %s and %s, or the key_env of its descope-run.yaml entry)%s",
+				id, ws.Root, mgmt.EnvProjectID, mgmt.EnvManagementKey, candidates("local projects:", local))
+		}
+		return f.openTargetID(ws, id)
+	}
+	if len(local) == 1 {
+		return f.openTargetID(ws, local[0])
+	}
+	what := "no local project"
+	if len(local) > 1 {
+		what = fmt.Sprintf("%d local projects", len(local))
+	}
+	return nil, fmt.Errorf("which project? %s is not set and the workspace %s has %s: set %s and %s for a real project, or choose one with --project NAME or --project-id ID%s%s",
+		mgmt.EnvProjectID, ws.Root, what, mgmt.EnvProjectID, mgmt.EnvManagementKey,
+		candidates("; local projects:", local), candidates("; projects in "+runtime.ConfigFile+":", projectNames(ws)))
+}
+
+// projectNames returns the names of descope-run.yaml's projects, sorted.
+func projectNames(ws *runtime.Workspace) []string {
+	var names []string
+	for n := range ws.Config.Projects {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// candidates returns " (label a, b)" for a list, "" for none.
+func candidates(label string, list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	if strings.HasPrefix(label, ";") {
+		return label + " " + strings.Join(list, ", ")
+	}
+	return " (" + label + " " + strings.Join(list, ", ") + ")"
+}

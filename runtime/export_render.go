@@ -1,0 +1,334 @@
+package runtime
+
+// This file turns an exported project (exportModel) into the files of a
+// workspace: main.star and its template module, data/tenants.yaml, the flow
+// and theme documents, descope-run.yaml. Everything here is pure and
+// deterministic: the same model gives the same bytes.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// lineWidth is the width a generated line stays within when it can: a call
+// or a literal that does not fit is broken one element a line.
+const lineWidth = 79
+
+// starIndent is the indentation of a broken call or literal, as buildifier
+// writes it.
+const starIndent = "    "
+
+// starLiteral writes v as a Starlark literal on one line. v is data as
+// builtins.ToGo produces it, with []string and json.Number besides.
+func starLiteral(b *strings.Builder, v any) {
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("None")
+	case bool:
+		if v {
+			b.WriteString("True")
+		} else {
+			b.WriteString("False")
+		}
+	case string:
+		b.WriteString(starString(v))
+	case int:
+		b.WriteString(strconv.Itoa(v))
+	case int64:
+		b.WriteString(strconv.FormatInt(v, 10))
+	case float64:
+		b.WriteString(starFloat(v))
+	case json.Number:
+		b.WriteString(v.String())
+	case expr:
+		b.WriteString(string(v))
+	case []string:
+		b.WriteByte('[')
+		for i, s := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(starString(s))
+		}
+		b.WriteByte(']')
+	case []any:
+		b.WriteByte('[')
+		for i, x := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			starLiteral(b, x)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range slices.Sorted(maps.Keys(v)) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(starString(k))
+			b.WriteString(": ")
+			starLiteral(b, v[k])
+		}
+		b.WriteByte('}')
+	default:
+		panic(fmt.Sprintf("export: no Starlark literal for %T", v))
+	}
+}
+
+// starString quotes s as a Starlark string literal that reads back as s.
+// Go's quoting is a subset of Starlark's: printable characters as they are,
+// \n \t \" \\ and the like, \x for ASCII controls, \u and \U for other
+// characters that do not print.
+func starString(s string) string { return strconv.Quote(s) }
+
+// starFloat writes f with the fewest digits that read back as f, always
+// as a float (1.0, not 1). Data read from JSON has no NaN or infinity.
+func starFloat(f float64) string {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		panic(fmt.Sprintf("export: float %v has no literal", f))
+	}
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".e") {
+		s += ".0"
+	}
+	return s
+}
+
+// oneLine returns v as a one-line Starlark literal.
+func oneLine(v any) string {
+	var b strings.Builder
+	starLiteral(&b, v)
+	return b.String()
+}
+
+// starValue writes v starting at column col of a line indented by indent:
+// on one line when it fits, else a list or dict one element a line.
+func starValue(b *strings.Builder, v any, indent string, col int) {
+	s := oneLine(v)
+	if col+len(s) <= lineWidth {
+		b.WriteString(s)
+		return
+	}
+	inner := indent + starIndent
+	switch v := v.(type) {
+	case map[string]any:
+		if len(v) < 2 {
+			break
+		}
+		b.WriteString("{\n")
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			key := starString(k) + ": "
+			b.WriteString(inner + key)
+			starValue(b, v[k], inner, len(inner)+len(key))
+			b.WriteString(",\n")
+		}
+		b.WriteString(indent + "}")
+		return
+	case []any, []string:
+		items := listItems(v)
+		if len(items) < 2 {
+			break
+		}
+		b.WriteString("[\n")
+		for _, x := range items {
+			b.WriteString(inner)
+			starValue(b, x, inner, len(inner))
+			b.WriteString(",\n")
+		}
+		b.WriteString(indent + "]")
+		return
+	}
+	b.WriteString(s)
+}
+
+func listItems(v any) []any {
+	switch v := v.(type) {
+	case []any:
+		return v
+	case []string:
+		out := make([]any, len(v))
+		for i, s := range v {
+			out[i] = s
+		}
+		return out
+	}
+	return nil
+}
+
+// arg is one argument of a declaration: a keyword argument, or a
+// positional one when name is "".
+type arg struct {
+	name  string
+	value any
+}
+
+// decl is a declaration to write: fn(name = value, ...), keywords in the
+// order of fn's signature. A keyword left out is unmanaged.
+type decl struct {
+	fn   string
+	args []arg
+}
+
+// get returns the value of keyword name and whether it is set.
+func (d *decl) get(name string) (any, bool) {
+	for _, a := range d.args {
+		if a.name == name {
+			return a.value, true
+		}
+	}
+	return nil, false
+}
+
+// without returns d without the keywords named.
+func (d decl) without(names ...string) decl {
+	d.args = slices.DeleteFunc(slices.Clone(d.args), func(a arg) bool { return slices.Contains(names, a.name) })
+	return d
+}
+
+// writeCall writes d as a call statement at the top level: on one line when
+// it fits, else one keyword a line with a trailing comma.
+func writeCall(b *strings.Builder, d decl) {
+	parts := make([]string, len(d.args))
+	for i, a := range d.args {
+		parts[i] = keyword(a.name) + oneLine(a.value)
+	}
+	line := d.fn + "(" + strings.Join(parts, ", ") + ")"
+	if len(line) <= lineWidth && !strings.Contains(line, "\n") {
+		b.WriteString(line + "\n")
+		return
+	}
+	b.WriteString(d.fn + "(\n")
+	for _, a := range d.args {
+		b.WriteString(starIndent + keyword(a.name))
+		starValue(b, a.value, starIndent, len(starIndent)+len(keyword(a.name)))
+		b.WriteString(",\n")
+	}
+	b.WriteString(")\n")
+}
+
+// keyword returns "name = ", or "" for a positional argument (name "").
+func keyword(name string) string {
+	if name == "" {
+		return ""
+	}
+	return name + " = "
+}
+
+// writeComment writes text as # comment lines, wrapped at lineWidth; "\n"
+// starts a paragraph.
+func writeComment(b io.StringWriter, indent, text string) {
+	for _, para := range strings.Split(text, "\n") {
+		line := indent + "#"
+		if para == "" {
+			b.WriteString(line + "\n")
+			continue
+		}
+		// A list item ("- ...") continues under its text.
+		hang := ""
+		if strings.HasPrefix(para, "- ") {
+			hang = "  "
+		}
+		for i, w := range strings.Fields(para) {
+			if i > 0 && len(line)+1+len(w) > lineWidth {
+				b.WriteString(line + "\n")
+				line = indent + "#" + hang
+			}
+			line += " " + w
+		}
+		b.WriteString(line + "\n")
+	}
+}
+
+// yamlNode returns v as a YAML node that yaml.v3 (and so load_yaml) reads
+// back as v: lists of scalars and maps of scalars in flow style, strings
+// quoted where a plain scalar would read as something else.
+func yamlNode(v any) (*yaml.Node, error) {
+	switch v := v.(type) {
+	case []string, []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for _, x := range listItems(v) {
+			c, err := yamlNode(x)
+			if err != nil {
+				return nil, err
+			}
+			if c.Kind != yaml.ScalarNode {
+				n.Style = 0
+			}
+			n.Content = append(n.Content, c)
+		}
+		return n, nil
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			c, err := yamlNode(v[k])
+			if err != nil {
+				return nil, err
+			}
+			if c.Kind != yaml.ScalarNode || len(v) > 4 {
+				n.Style = 0
+			}
+			n.Content = append(n.Content, yamlString(k), c)
+		}
+		return n, nil
+	case string:
+		return yamlString(v), nil
+	case float64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: starFloat(v)}, nil
+	case json.Number:
+		return &yaml.Node{Kind: yaml.ScalarNode, Value: v.String()}, nil
+	}
+	n := new(yaml.Node)
+	if err := n.Encode(v); err != nil {
+		return nil, fmt.Errorf("export: yaml: %w", err)
+	}
+	return n, nil
+}
+
+// yamlString returns a string scalar: plain when that reads back as the same
+// string, else double-quoted (which escapes what does not print, so that no
+// reader takes a character such as U+2028 for a line break).
+func yamlString(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	if strings.ContainsFunc(s, func(r rune) bool { return !strconv.IsPrint(r) || r > 0x7e && r < 0xa0 }) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
+
+// encodeYAML writes a document: the comment, then n.
+func encodeYAML(comment string, n *yaml.Node) ([]byte, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	doc := &yaml.Node{Kind: yaml.DocumentNode, HeadComment: comment, Content: []*yaml.Node{n}}
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("export: yaml: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("export: yaml: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// encodeDocument pretty-prints a flow or theme document: keys sorted, two
+// spaces, no HTML escaping, numbers as the API wrote them.
+func encodeDocument(doc map[string]any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("export: document: %w", err)
+	}
+	return b.Bytes(), nil
+}
