@@ -7,4 +7,3 @@ import "github.com/descope-run/descope-run/descope"
 // inverse of the settings argument, for code that writes configs
 // (`descope-run export`), and derives from the same table.
 func SettingsKeywords(s *descope.TenantSettings) map[string]any { return settingsMap(s) }
-
