@@ -28,6 +28,9 @@ const (
 // expr is Starlark source written as it is, such as a call.
 type expr string
 
+// tenantKeywords are tenant()'s keywords, in the order of its signature.
+var tenantKeywords = []string{"id", "name", "domains", "attributes", "enforce_sso", "disabled", "parent", "default_roles", "settings"}
+
 // tenantDefaults are the values a data entry takes for a keyword it leaves
 // out: what a new tenant has. settings, when exported, defaults to the
 // settings most tenants share (see commonSettings).
@@ -260,20 +263,17 @@ func tenantsData(m *exportModel, defaults []arg) ([]byte, error) {
 			entry.Content = append(entry.Content, yamlString(k), n)
 			return nil
 		}
-		for _, a := range t.args {
-			def, hasDefault := (&decl{args: defaults}).get(a.name)
-			if hasDefault && canonicalValue(def) == canonicalValue(a.value) {
+		for _, k := range tenantKeywords {
+			v, set := t.get(k)
+			def, hasDefault := (&decl{args: defaults}).get(k)
+			switch {
+			case !set && !hasDefault, set && hasDefault && canonicalValue(def) == canonicalValue(v):
 				continue
+			case !set:
+				v = nil // unmanaged
 			}
-			if err := add(a.name, a.value); err != nil {
+			if err := add(k, v); err != nil {
 				return nil, err
-			}
-		}
-		for _, def := range defaults {
-			if _, ok := t.get(def.name); !ok {
-				if err := add(def.name, nil); err != nil {
-					return nil, err
-				}
 			}
 		}
 		seq.Content = append(seq.Content, entry)

@@ -298,7 +298,12 @@ func yamlNode(v any) (*yaml.Node, error) {
 // string, else double-quoted (which escapes what does not print, so that no
 // reader takes a character such as U+2028 for a line break).
 func yamlString(s string) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	n := new(yaml.Node)
+	// yaml.v3 quotes what YAML 1.1 readers would take for another type
+	// ("yes", "12:30") as well.
+	if err := n.Encode(s); err != nil {
+		panic(fmt.Sprintf("export: yaml: %v", err))
+	}
 	if strings.ContainsFunc(s, func(r rune) bool { return !strconv.IsPrint(r) || r > 0x7e && r < 0xa0 }) {
 		n.Style = yaml.DoubleQuotedStyle
 	}
