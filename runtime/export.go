@@ -269,7 +269,10 @@ func writeFiles(dir string, files map[string][]byte) (written, existed []string,
 
 // copyLocalProject copies the local project t into dir's own local
 // projects, so that plans of the exported workspace read the same objects,
-// and returns the copy's path relative to dir.
+// and returns the copy's path relative to dir. The project is its state
+// file and the files beside it named after it (the journal of the writes
+// since the state file was written, see the emulator's persist.go): all are
+// copied, and files of an earlier copy that the project no longer has go.
 func copyLocalProject(t *Target, dir string) (string, error) {
 	if err := t.emulator.Flush(); err != nil {
 		return "", fmt.Errorf("export: save the local project %s: %w", t.StatePath, err)
@@ -279,15 +282,46 @@ func copyLocalProject(t *Target, dir string) (string, error) {
 	if same(t.StatePath, dst) {
 		return "", nil
 	}
-	data, err := os.ReadFile(t.StatePath)
+	fail := func(err error) (string, error) { return "", fmt.Errorf("export: copy the local project: %w", err) }
+	projectFiles := func(path string) (map[string]bool, error) {
+		entries, err := os.ReadDir(filepath.Dir(path))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		names := map[string]bool{}
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), filepath.Base(path)) && e.Type().IsRegular() {
+				names[e.Name()] = true
+			}
+		}
+		return names, nil
+	}
+	src, err := projectFiles(t.StatePath)
 	if err != nil {
-		return "", fmt.Errorf("export: copy the local project: %w", err)
+		return fail(err)
+	}
+	old, err := projectFiles(dst)
+	if err != nil {
+		return fail(err)
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return "", fmt.Errorf("export: copy the local project: %w", err)
+		return fail(err)
 	}
-	if err := os.WriteFile(dst, data, 0o600); err != nil {
-		return "", fmt.Errorf("export: copy the local project: %w", err)
+	for name := range old {
+		if !src[name] {
+			if err := os.Remove(filepath.Join(filepath.Dir(dst), name)); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(src)) {
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(t.StatePath), name))
+		if err != nil {
+			return fail(err)
+		}
+		if err := os.WriteFile(filepath.Join(filepath.Dir(dst), name), data, 0o600); err != nil {
+			return fail(err)
+		}
 	}
 	return rel, nil
 }

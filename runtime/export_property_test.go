@@ -70,10 +70,9 @@ func runExportCase(t *testing.T, where string, seed uint64) {
 	if err != nil {
 		t.Fatalf("seed %d: export: %v", seed, err)
 	}
-	if err := target.Close(); err != nil {
-		t.Fatal(err)
+	if res.LocalCopy == "" && where == "local" {
+		t.Errorf("seed %d: export of a local project made no copy of it", seed)
 	}
-	planExported(t, dir, where == "http", target)
 
 	// A second export of the same project writes the same bytes.
 	again := opts
@@ -84,9 +83,11 @@ func runExportCase(t *testing.T, where string, seed uint64) {
 	if a, b := readTree(t, dir), readTree(t, again.Dir); !maps.EqualFunc(a, b, bytes.Equal) {
 		t.Errorf("seed %d: two exports differ: %s", seed, treeDiff(a, b))
 	}
-	if res.LocalCopy == "" && where == "local" {
-		t.Errorf("seed %d: export of a local project made no copy of it", seed)
+
+	if err := target.Close(); err != nil {
+		t.Fatal(err)
 	}
+	planExported(t, dir, where == "http", target)
 }
 
 // planExported plans dir/main.star against the project it pins, as `plan
@@ -374,7 +375,7 @@ func TestExportExampleProject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	applied, err := Apply(ctx, target, planned, ApplyOptions{})
+	applied, err := execute(ctx, target, planned, executeOptions{})
 	if err != nil || applied.Report.Err() != nil {
 		t.Fatalf("apply: %v %v", err, applied.Report.Err())
 	}
