@@ -14,16 +14,27 @@
 // # Store
 //
 // A [DirStore] keeps backups under a root directory (by default
-// [DefaultRoot], ~/.descope-mgmt/backups) as
+// [DefaultRoot], ~/.descope-mgmt/backups), one folder per target and
+// project:
 //
-//	<root>/<project-id>/<created>_<id>.json
+//	<root>/<project-id>/<created>_<id>.json                  Descope's service
+//	<root>/local/<project-id>/<created>_<id>.json            a workspace's local project
+//	<root>/url/<host>[_<port>]/<project-id>/<created>_<id>.json   another base URL
 //
 // where created is the UTC creation time (20060102T150405.000Z) and id is a
 // short random identifier, unique within the project, by which users name a
-// backup (a unique prefix is enough). Directories are 0700, files 0600, and
-// every file is written atomically. [DirStore.Prune] applies a
-// [RetentionPolicy]; with [WithGit] the root is also a git repository and
-// each write or prune is a commit.
+// backup (a unique prefix is enough). A store made [WithTarget] works in its
+// target's folders and records the target in each backup
+// (metadata.target), so that a local project, which takes the id of the
+// real project its config pins, never mixes its backups with the real
+// project's. Directories are 0700, files 0600, every file is written
+// atomically, and a folder that other users can write to is reported once.
+//
+// [DirStore.List] checks every file and gives each backup a [Status]: good,
+// damaged (never restored) or unverified (a newer format). [DirStore.Prune]
+// applies a [RetentionPolicy], counting only good backups toward those it
+// keeps, so the newest good backup is never deleted. With [WithGit] the root
+// is also a git repository and each write or prune is a commit.
 //
 // # Restore
 //

@@ -44,6 +44,11 @@ type Metadata struct {
 	// GitCommit is the commit of the workspace the operation ran in, or "".
 	GitCommit string `json:"git_commit"`
 	ProjectID string `json:"project_id"`
+	// Target is where the project was read from: LocalTarget for a
+	// workspace's local project, else the base URL of the API that served
+	// it. It is empty in backups written before descope-run recorded it. A
+	// restore onto another target is refused unless asked for.
+	Target string `json:"target,omitempty"`
 	// Counts is the number of objects of each kind (descope.Kind) in the backup.
 	Counts map[string]int `json:"counts"`
 	// Checksum is "sha256:" and the hex SHA-256 of the encoded file with this

@@ -7,7 +7,6 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,13 +30,14 @@ const (
 var DefaultRetention = RetentionPolicy{MaxAge: DefaultMaxAge, KeepLast: DefaultKeepLast}
 
 // RetentionPolicy says which backups of a project Prune deletes: those older
-// than MaxAge, except the newest KeepLast.
+// than MaxAge, except the newest KeepLast good ones of each target.
 type RetentionPolicy struct {
 	// MaxAge is how long a backup is kept. Zero deletes every backup but the
-	// newest KeepLast.
+	// newest KeepLast good ones.
 	MaxAge time.Duration
-	// KeepLast is how many of the newest backups are kept whatever their
-	// age. It must be at least 1.
+	// KeepLast is how many of the newest good backups (StatusGood) of each
+	// target are kept whatever their age. It must be at least 1, so the
+	// newest good backup is never deleted.
 	KeepLast int
 }
 
@@ -50,9 +50,13 @@ type Entry struct {
 	Path string `json:"path"`
 	// Size is the file's size in bytes.
 	Size int64 `json:"size"`
-	// Err is set, by List and in AmbiguousIDError candidates, when the
-	// metadata could not be read (it wraps ErrTruncated or ErrChecksum). Only
-	// ID, Path, Size, ProjectID and CreatedAt (from the file name) are then set.
+	// Status is what List (and an AmbiguousIDError's candidates) found the
+	// file to be; Write and Load return only good backups.
+	Status Status `json:"status"`
+	// Err says why a backup is not good: it wraps ErrTruncated,
+	// ErrChecksum or ErrUnsupportedVersion, or is the error reading the
+	// file. When even the metadata could not be read, only ID, Path, Size,
+	// ProjectID and CreatedAt (from the file name) are set.
 	Err error `json:"-"`
 }
 
@@ -78,6 +82,8 @@ var rootLocks sync.Map
 // they collide with negligible probability. Make one with NewDirStore.
 type DirStore struct {
 	root   string
+	target string // see WithTarget
+	folder string // the target's folder under root
 	now    func() time.Time
 	useGit bool
 	log    hclog.Logger
@@ -134,6 +140,9 @@ func NewDirStore(root string, opts ...Option) (*DirStore, error) {
 	for _, o := range opts {
 		o(s)
 	}
+	if s.folder, err = targetFolder(s.target); err != nil {
+		return nil, fmt.Errorf("backup store %s: %w", root, err)
+	}
 	return s, nil
 }
 
@@ -142,7 +151,8 @@ func (s *DirStore) Root() string { return s.root }
 
 // Write stores b under its project (b.Metadata.ProjectID) and returns its
 // entry. It dates b with the store's clock when b.Metadata.CreatedAt is zero,
-// and records the checksum in b.Metadata (see Encode). The file appears
+// records the store's target (see WithTarget; a backup of another target is
+// refused) and the checksum in b.Metadata (see Encode). The file appears
 // whole or not at all. In git mode the file is then committed; if that
 // commit fails, Write returns the entry of the stored file with the error.
 func (s *DirStore) Write(ctx context.Context, b *Backup) (Entry, error) {
@@ -153,6 +163,16 @@ func (s *DirStore) Write(ctx context.Context, b *Backup) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("write backup: %w", err)
 	}
+	if s.target != "" {
+		switch b.Metadata.Target {
+		case "":
+			b.Metadata.Target = s.target
+		case s.target:
+		default:
+			return Entry{}, fmt.Errorf("write backup: it was read from %s, but the store keeps the backups of %s", b.Metadata.Target, s.target)
+		}
+	}
+	s.checkPerms(s.root, dir)
 	if b.Metadata.CreatedAt.IsZero() {
 		b.Metadata.CreatedAt = s.now()
 	}
@@ -261,21 +281,21 @@ func randomID() string {
 	return idEncoding.EncodeToString(b[:])
 }
 
-// List returns the backups of a project, newest first. It reads only the
-// metadata at the head of each file: it does not verify checksums (Load
-// does). A file whose metadata cannot be read is listed with Err set. A
-// project without backups has an empty list.
+// List returns the backups of a project, newest first, each one checked: it
+// reads every file whole and sets each entry's Status (and Err when the
+// backup is not good). A project without backups has an empty list.
 func (s *DirStore) List(projectID string) ([]Entry, error) {
 	dir, err := s.projectDir(projectID)
 	if err != nil {
 		return nil, fmt.Errorf("list backups: %w", err)
 	}
+	s.checkPerms(s.root, dir)
 	entries, err := scanDir(dir, projectID)
 	if err != nil {
 		return nil, fmt.Errorf("list backups: %w", err)
 	}
 	for i := range entries {
-		readEntry(&entries[i])
+		verifyEntry(&entries[i])
 	}
 	sortNewestFirst(entries)
 	return entries, nil
@@ -311,29 +331,6 @@ func scanDir(dir, projectID string) ([]Entry, error) {
 	return entries, nil
 }
 
-// readEntry completes e from its file: size and metadata, or Err.
-func readEntry(e *Entry) {
-	f, err := os.Open(e.Path)
-	if err != nil {
-		e.Err = err
-		return
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil {
-		e.Size = fi.Size()
-	}
-	m, err := readMetadata(f)
-	if err != nil {
-		kind := ErrChecksum
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			kind = ErrTruncated
-		}
-		e.Err = fmt.Errorf("backup %s: %w: metadata unreadable: %v", e.Path, kind, err)
-		return
-	}
-	e.Metadata = m
-}
-
 func sortNewestFirst(entries []Entry) {
 	slices.SortFunc(entries, func(a, b Entry) int {
 		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.Path, a.Path))
@@ -341,9 +338,11 @@ func sortNewestFirst(entries []Entry) {
 }
 
 // Load reads and verifies the backup of a project whose id is idOrPrefix, or
-// begins with it (case does not matter). It fails with ErrNotFound,
-// ErrAmbiguousID (an *AmbiguousIDError), ErrWrongProject when the backup
-// belongs to another project, or the errors of Decode.
+// begins with it (case does not matter). It looks among the backups of the
+// store's target first, then among those the project has from other targets
+// (Metadata.Target of the backup returned says which). It fails with
+// ErrNotFound, ErrAmbiguousID (an *AmbiguousIDError), ErrWrongProject when
+// the backup belongs to another project, or the errors of Decode.
 func (s *DirStore) Load(projectID, idOrPrefix string) (*Backup, Entry, error) {
 	e, err := s.find(projectID, idOrPrefix)
 	if err != nil {
@@ -366,6 +365,7 @@ func (s *DirStore) Load(projectID, idOrPrefix string) (*Backup, Entry, error) {
 		e.Size = fi.Size()
 	}
 	e.Metadata = b.Metadata
+	e.Status = StatusGood
 	return b, e, nil
 }
 
@@ -375,6 +375,7 @@ func (s *DirStore) find(projectID, prefix string) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("load backup: %w", err)
 	}
+	s.checkPerms(s.root, dir)
 	want := strings.ToLower(strings.TrimSpace(prefix))
 	if want == "" {
 		return Entry{}, fmt.Errorf("load backup: %w: no id given", ErrNotFound)
@@ -384,6 +385,13 @@ func (s *DirStore) find(projectID, prefix string) (Entry, error) {
 		return Entry{}, fmt.Errorf("load backup: %w", err)
 	}
 	matches := slices.DeleteFunc(entries, func(e Entry) bool { return !strings.HasPrefix(e.ID, want) })
+	if len(matches) == 0 {
+		// A backup the project has from another target, named by its id.
+		for _, d := range s.otherTargetDirs(projectID) {
+			others, _ := scanDir(d, projectID)
+			matches = append(matches, slices.DeleteFunc(others, func(e Entry) bool { return !strings.HasPrefix(e.ID, want) })...)
+		}
+	}
 	switch len(matches) {
 	case 1:
 		return matches[0], nil
@@ -396,25 +404,26 @@ func (s *DirStore) find(projectID, prefix string) (Entry, error) {
 			prefix, ErrNotFound, projectID, dir, want)
 	}
 	for i := range matches {
-		readEntry(&matches[i])
+		verifyEntry(&matches[i])
 	}
 	sortNewestFirst(matches)
 	return Entry{}, &AmbiguousIDError{ProjectID: projectID, Prefix: prefix, Candidates: matches}
 }
 
-// projectHolding returns a project other than projectID with a backup whose
-// id begins with prefix, or "".
+// projectHolding returns a project other than projectID, of the store's
+// target, with a backup whose id begins with prefix, or "".
 func (s *DirStore) projectHolding(projectID, prefix string) string {
-	des, err := os.ReadDir(s.root)
+	folder := filepath.Join(s.root, s.folder)
+	des, err := os.ReadDir(folder)
 	if err != nil {
 		return ""
 	}
 	for _, de := range des {
 		name := de.Name()
-		if !de.IsDir() || name == projectID || strings.HasPrefix(name, ".") {
+		if !de.IsDir() || name == projectID || strings.HasPrefix(name, ".") || reservedFolder(name) {
 			continue
 		}
-		entries, _ := scanDir(filepath.Join(s.root, name), name)
+		entries, _ := scanDir(filepath.Join(folder, name), name)
 		if slices.ContainsFunc(entries, func(e Entry) bool { return strings.HasPrefix(e.ID, prefix) }) {
 			return name
 		}
@@ -423,10 +432,13 @@ func (s *DirStore) projectHolding(projectID, prefix string) string {
 }
 
 // Prune deletes the backups of a project that policy p does not keep, and
-// returns them, newest first. A backup is kept when it is among the newest
-// p.KeepLast or no older than p.MaxAge by the store's clock. In git mode the
-// removal is committed. On error, the backups deleted so far are returned
-// with it.
+// returns them, newest first. It checks every backup first (see List). A
+// good backup is kept when it is among the newest p.KeepLast good backups of
+// its target (Metadata.Target) or no older than p.MaxAge by the store's
+// clock; a damaged one only while it is no older than p.MaxAge, and an
+// unverified one always. Damaged backups never count toward p.KeepLast, so
+// the newest good backup is never deleted. In git mode the removal is
+// committed. On error, the backups deleted so far are returned with it.
 func (s *DirStore) Prune(projectID string, p RetentionPolicy) ([]Entry, error) {
 	if p.KeepLast < 1 || p.MaxAge < 0 {
 		return nil, fmt.Errorf("prune backups: retention keeps the newest %d and those younger than %v; it must keep at least 1 and the age cannot be negative",
@@ -451,8 +463,20 @@ func (s *DirStore) Prune(projectID string, p RetentionPolicy) ([]Entry, error) {
 	now := s.now()
 	var removed []Entry
 	var errs []error
-	for i, e := range entries {
-		if i < p.KeepLast || now.Sub(e.CreatedAt) <= p.MaxAge {
+	good := map[string]int{} // per target
+	for _, e := range entries {
+		young := now.Sub(e.CreatedAt) <= p.MaxAge
+		switch e.Status {
+		case StatusGood:
+			good[e.Target]++
+			if good[e.Target] <= p.KeepLast || young {
+				continue
+			}
+		case StatusDamaged:
+			if young {
+				continue
+			}
+		default:
 			continue
 		}
 		if err := os.Remove(e.Path); err != nil {
@@ -475,14 +499,18 @@ func (s *DirStore) Prune(projectID string, p RetentionPolicy) ([]Entry, error) {
 	return removed, errors.Join(errs...)
 }
 
-// projectDir returns the folder of a project's backups. A project id must
-// be a plain file name: not empty, no separators, not starting with a dot.
+// projectDir returns the folder of a project's backups of the store's
+// target. A project id must be a plain file name: not empty, no separators,
+// not starting with a dot, and not the name of a target's folder.
 func (s *DirStore) projectDir(projectID string) (string, error) {
 	if projectID == "" {
 		return "", errors.New("no project id: a backup belongs to a project")
 	}
-	if !filepath.IsLocal(projectID) || strings.ContainsAny(projectID, `/\`) || strings.HasPrefix(projectID, ".") {
+	if !filepath.IsLocal(projectID) || strings.ContainsAny(projectID, `/\`) || strings.HasPrefix(projectID, ".") || reservedFolder(projectID) {
 		return "", fmt.Errorf("project id %q cannot name a backup folder", projectID)
 	}
-	return filepath.Join(s.root, projectID), nil
+	return filepath.Join(s.root, s.folder, projectID), nil
 }
+
+// reservedFolder reports a name of the root that holds targets' folders.
+func reservedFolder(name string) bool { return name == localFolder || name == urlFolder }

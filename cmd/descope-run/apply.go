@@ -125,7 +125,7 @@ type applyRun struct {
 // the backup, the lock and the audit log are runtime.Apply's.
 func (f *Factory) applyDesired(ctx context.Context, target *runtime.Target, desired *descope.State, r applyRun) error {
 	out := f.IO.Out
-	store, err := f.backupStore(r.ws, r.backupDir, false)
+	store, err := f.backupStore(r.ws, r.backupDir, false, target.BackupTarget())
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -38,7 +39,11 @@ roles, permissions and project name and tags, written before every apply and
 restore and on demand. backup create also holds every tenant's settings; the
 backup an apply or restore takes first holds the settings of the tenants it
 changes, deletes or replaces. They live in ~/.descope-mgmt/backups/<project-id>/
-(--backup-dir or backup.dir in descope-run.yaml), one checksummed file each.
+(--backup-dir or backup.dir in descope-run.yaml), one checksummed file each;
+the local project's in backups/local/<project-id>/, and those of a project
+served at another DESCOPE_BASE_URL in backups/url/<host>/<project-id>/, so
+that a backup is never restored onto another target than it was taken from
+unless asked for (restore --from-other-target).
 
 A backup is named by its id, a unique prefix of it, "latest" (the newest) or
 "latest~N" (the one N before the newest).
@@ -105,7 +110,7 @@ func (o *BackupOptions) session() (*runtime.Workspace, *backup.DirStore, string,
 	if err != nil {
 		return nil, nil, "", err
 	}
-	store, err := o.f.backupStore(ws, o.Dir, o.Git)
+	store, err := o.f.backupStore(ws, o.Dir, o.Git, runtime.BackupTargetFromEnv(o.f.Getenv, id))
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -196,18 +201,26 @@ type listItem struct {
 	Reason    string         `json:"reason,omitempty"`
 	User      string         `json:"user,omitempty"`
 	ProjectID string         `json:"project_id"`
+	Target    string         `json:"target"`
 	Counts    map[string]int `json:"counts"`
 	Size      int64          `json:"size"`
 	Path      string         `json:"path"`
-	Error     string         `json:"error,omitempty"`
+	// Status is good, damaged or unverified; Error says why when not good.
+	Status backup.Status `json:"status"`
+	Error  string        `json:"error,omitempty"`
 }
 
 func newCmdBackupList(o *BackupOptions) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List the project's backups, newest first",
-		Args:  cobra.NoArgs,
+		Short: "List the project's backups, newest first, each one checked",
+		Long: `List the backups of the project's target, newest first. Every file is read
+and checked against its checksum: a damaged backup (cut short, or changed
+since it was written) is marked so, is never restored, and prune does not
+count it among the backups it keeps; an unverified one is in a format newer
+than this descope-run reads.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := o.f
 			_, store, id, err := o.session()
@@ -222,7 +235,7 @@ func newCmdBackupList(o *BackupOptions) *cobra.Command {
 				items := make([]listItem, 0, len(entries))
 				for _, e := range entries {
 					it := listItem{ID: e.ID, CreatedAt: e.CreatedAt, Operation: e.Operation, Reason: e.Reason, User: e.User,
-						ProjectID: e.ProjectID, Counts: e.Counts, Size: e.Size, Path: e.Path}
+						ProjectID: e.ProjectID, Target: e.Target, Counts: e.Counts, Size: e.Size, Path: e.Path, Status: e.Status}
 					if it.ProjectID == "" {
 						it.ProjectID = id
 					}
@@ -240,19 +253,43 @@ func newCmdBackupList(o *BackupOptions) *cobra.Command {
 				return nil
 			}
 			tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tCREATED\tOPERATION\tUSER\tOBJECTS\tREASON")
+			fmt.Fprintln(tw, "ID\tCREATED\tOPERATION\tUSER\tOBJECTS\tSTATUS\tREASON")
+			var bad []backup.Entry
 			for _, e := range entries {
-				if e.Err != nil {
-					fmt.Fprintf(tw, "%s\t-\t-\t-\t-\tdamaged: %v\n", e.ID, e.Err)
-					continue
+				if e.Status != backup.StatusGood {
+					bad = append(bad, e)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.CreatedAt.UTC().Format(time.RFC3339), e.Operation, e.User, countsLine(e.Counts), e.Reason)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.CreatedAt.UTC().Format(time.RFC3339), orDash(e.Operation),
+					orDash(e.User), orDash(countsLine(e.Counts)), statusText(e, store.Target()), e.Reason)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if len(bad) > 0 {
+				fmt.Fprintln(f.IO.Out, "\nNot good, so never restored and not counted by prune among the backups it keeps:")
+				for _, e := range bad {
+					fmt.Fprintf(f.IO.Out, "  %s: %v\n", e.ID, e.Err)
+				}
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
 	return cmd
+}
+
+// statusText is a backup's STATUS in backup list: its status, and where it
+// came from when that is not the store's target (a file moved there, or one
+// older than the target field).
+func statusText(e backup.Entry, target string) string {
+	s := e.Status.String()
+	switch {
+	case e.Status == backup.StatusGood && e.Target == "":
+		s += ", target unknown"
+	case e.Status == backup.StatusGood && e.Target != target:
+		s += ", from " + e.Target
+	}
+	return s
 }
 
 // countsLine renders counts per kind in a stable order.
@@ -296,6 +333,7 @@ func newCmdBackupShow(o *BackupOptions) *cobra.Command {
 			m, e := op.backup.Metadata, op.entry
 			w := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintf(w, "Backup %s of project %s\n", e.ID, m.ProjectID)
+			fmt.Fprintf(w, "  target\t%s\n", cmp.Or(m.Target, "- (not recorded)"))
 			fmt.Fprintf(w, "  created\t%s\n", m.CreatedAt.UTC().Format(time.RFC3339))
 			fmt.Fprintf(w, "  operation\t%s\n", m.Operation)
 			if m.Reason != "" {
@@ -390,6 +428,8 @@ func newCmdBackupRestore(o *BackupOptions) *cobra.Command {
 		prune       bool
 		maxDeletes  int
 		parallel    int
+
+		fromOtherTarget bool
 	)
 	cmd := &cobra.Command{
 		Use:   "restore ID",
@@ -417,6 +457,9 @@ preconfigured role and permissions are never deleted).`,
 			if err != nil {
 				return err
 			}
+			if err := runtime.CheckRestoreTarget(op.backup, entry.ID, target, fromOtherTarget); err != nil {
+				return err
+			}
 			return f.applyDesired(cmd.Context(), target, backup.RestoreState(op.backup, kinds, prune), applyRun{
 				ws: ws, operation: backup.OperationRestore, subject: "backup " + entry.ID,
 				ask: !autoApprove, maxDeletes: maxDeletes, parallel: parallel, backupDir: o.Dir,
@@ -429,6 +472,7 @@ preconfigured role and permissions are never deleted).`,
 	fl.BoolVar(&prune, "prune", false, "delete objects of the restored kinds that did not exist in the backup")
 	fl.IntVar(&maxDeletes, "max-deletes", 10, "refuse a restore that deletes more than `N` objects")
 	fl.IntVar(&parallel, "parallel", 4, "run at most `N` changes at once")
+	fl.BoolVar(&fromOtherTarget, "from-other-target", false, "restore a backup taken from another target (the local project, another base URL)")
 	return cmd
 }
 
@@ -457,8 +501,11 @@ func newCmdBackupPrune(o *BackupOptions) *cobra.Command {
 		Use:   "prune",
 		Short: "Delete old backups, keeping the newest few",
 		Long: `Delete the project's backups older than --older-than, but never the newest
---keep, whatever their age. apply and restore run this after every change with
-the defaults (30 days, keep 5; backup.keep in descope-run.yaml).`,
+--keep good ones, whatever their age. Every backup is checked first: damaged
+ones do not count toward --keep (so the newest good backup is never deleted)
+and go once older than --older-than; unverified ones (a newer format) stay.
+apply and restore run this after every change with the defaults (30 days,
+keep 5; backup.keep in descope-run.yaml), for the backups of their target.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := o.f
@@ -483,14 +530,18 @@ the defaults (30 days, keep 5; backup.keep in descope-run.yaml).`,
 				return err
 			}
 			for _, e := range removed {
-				fmt.Fprintf(f.IO.Out, "Deleted backup %s (%s, %s).\n", e.ID, e.CreatedAt.UTC().Format(time.RFC3339), e.Operation)
+				what := "backup"
+				if e.Status == backup.StatusDamaged {
+					what = "damaged backup"
+				}
+				fmt.Fprintf(f.IO.Out, "Deleted %s %s (%s, %s).\n", what, e.ID, e.CreatedAt.UTC().Format(time.RFC3339), orDash(e.Operation))
 			}
 			fmt.Fprintf(f.IO.Out, "Pruned %d backups of project %s.\n", len(removed), id)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&olderThan, "older-than", "", "delete backups older than `AGE`, like 30d or 12h (default 30d)")
-	cmd.Flags().IntVar(&keep, "keep", backup.DefaultKeepLast, "always keep the newest `N` backups")
+	cmd.Flags().IntVar(&keep, "keep", backup.DefaultKeepLast, "always keep the newest `N` good backups")
 	return cmd
 }
 

@@ -71,9 +71,10 @@ func (f *Factory) openTargetEnv(ws *runtime.Workspace, pinned string, getenv fun
 	return t, nil
 }
 
-// backupStore opens the backup store: --backup-dir, else descope-run.yaml's
-// backup.dir, else ~/.descope-mgmt/backups.
-func (f *Factory) backupStore(ws *runtime.Workspace, dir string, git bool) (*backup.DirStore, error) {
+// backupStore opens the backup store of target (see backup.WithTarget):
+// --backup-dir, else descope-run.yaml's backup.dir, else
+// ~/.descope-mgmt/backups.
+func (f *Factory) backupStore(ws *runtime.Workspace, dir string, git bool, target string) (*backup.DirStore, error) {
 	if dir == "" && ws != nil && ws.Config.Backup.Dir != "" {
 		// A relative backup.dir is relative to the workspace root.
 		dir = runtime.ExpandHome(ws.Config.Backup.Dir)
@@ -90,7 +91,7 @@ func (f *Factory) backupStore(ws *runtime.Workspace, dir string, git bool) (*bac
 	if ws != nil && ws.Config.Backup.Git {
 		git = true
 	}
-	return backup.NewDirStore(dir, backup.WithClock(f.Now), backup.WithGit(git), backup.WithLogger(f.Logger().Named("backup")))
+	return backup.NewDirStore(dir, backup.WithTarget(target), backup.WithClock(f.Now), backup.WithGit(git), backup.WithLogger(f.Logger().Named("backup")))
 }
 
 // retention is the backup retention: 30 days (backup.max_age in
