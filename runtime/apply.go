@@ -89,10 +89,11 @@ func execute(ctx context.Context, t *Target, pl *Planned, opts executeOptions) (
 		return res, nil
 	}
 	// Verify: the plan of the re-read project must not contain a change
-	// that was reported done. Only what those changes touched is read
-	// beyond the fixed calls: their flows, their tenants' settings.
+	// that was reported done. Only what those changes touched is read: the
+	// kinds they changed, their flows, their tenants' settings; the rest is
+	// as the plan read it.
 	emit(opts.Events, Event{Kind: EventVerify})
-	live, err := t.Client.ReadState(ctx, verifyReadOptions(desired, report.Done))
+	live, err := t.Client.ReadState(ctx, verifyReadOptions(pl, report.Done))
 	if err != nil {
 		return res, fmt.Errorf("verify after apply: read %s: %w", t.Description, err)
 	}
@@ -113,13 +114,19 @@ func execute(ctx context.Context, t *Target, pl *Planned, opts executeOptions) (
 	return res, nil
 }
 
-// verifyReadOptions is what the plan of desired reads, narrowed to the
-// objects of the changes done.
-func verifyReadOptions(desired *descope.State, done []string) mgmt.ReadOptions {
-	opts := ReadOptionsFor(desired)
+// verifyReadOptions is what the plan of pl reads, narrowed to the objects
+// of the changes done, and reusing what pl read of the other kinds.
+func verifyReadOptions(pl *Planned, done []string) mgmt.ReadOptions {
+	opts := ReadOptionsFor(pl.Desired)
 	touched := make(map[string]bool, len(done))
 	for _, id := range done {
 		touched[id] = true
+	}
+	opts.Known = pl.Live
+	for _, c := range pl.Plan.Changes {
+		if (touched[c.ID] || touched[descope.DeleteStepID(c.ID)]) && !slices.Contains(opts.Fresh, c.Kind) {
+			opts.Fresh = append(opts.Fresh, c.Kind)
+		}
 	}
 	opts.Flows = slices.DeleteFunc(opts.Flows, func(id string) bool { return !touched[descope.ChangeID(descope.KindFlow, id)] })
 	opts.Settings = slices.DeleteFunc(opts.Settings, func(id string) bool { return !touched[descope.ChangeID(descope.KindTenant, id)] })

@@ -75,9 +75,17 @@ type BackupStore interface {
 // settingsFor names the tenants whose settings are read (nil and all=false
 // reads none; all=true reads every tenant's).
 func TakeBackup(ctx context.Context, t *Target, store BackupStore, meta backup.Metadata, settingsFor []string, all bool) (backup.Entry, *descope.State, error) {
-	opts := BackupReadOptions(settingsFor, all)
-	var files map[string]any
-	opts.SnapshotFiles = &files
+	return writeBackup(ctx, t, store, meta, BackupReadOptions(settingsFor, all), nil)
+}
+
+// writeBackup reads what opts say of t's project and writes it to store as
+// a backup. snapshot, when the project was read already, is the snapshot's
+// files (opts.Known holds the project).
+func writeBackup(ctx context.Context, t *Target, store BackupStore, meta backup.Metadata, opts mgmt.ReadOptions, snapshot map[string]any) (backup.Entry, *descope.State, error) {
+	files := snapshot
+	if files == nil {
+		opts.SnapshotFiles = &files
+	}
 	live, err := t.Client.ReadState(ctx, opts)
 	if err != nil {
 		return backup.Entry{}, nil, fmt.Errorf("backup: %w", t.readError(err))
@@ -92,6 +100,18 @@ func TakeBackup(ctx context.Context, t *Target, store BackupStore, meta backup.M
 		return backup.Entry{}, nil, fmt.Errorf("backup: %w", err)
 	}
 	return entry, live, nil
+}
+
+// backupBefore backs the project up before the plan of pl is executed. It
+// reads only what the plan's read (pl.Live, made under the same lock) lacks:
+// the documents of the flows the config does not declare, the theme, the
+// project snapshot and the settings of the tenants the plan touches
+// (TouchedTenants).
+func backupBefore(ctx context.Context, t *Target, store BackupStore, meta backup.Metadata, pl *Planned) (backup.Entry, error) {
+	opts := BackupReadOptions(TouchedTenants(pl.Plan), false)
+	opts.Known = pl.Live
+	entry, _, err := writeBackup(ctx, t, store, meta, opts, pl.snapshot)
+	return entry, err
 }
 
 // TouchedTenants returns the ids of the live tenants whose settings a plan

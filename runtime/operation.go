@@ -192,15 +192,19 @@ func Apply(ctx context.Context, t *Target, desired *descope.State, pol Policy) (
 		}
 		// The lock keeps other operations out, not the console: make sure
 		// the project is still what the plan was made from.
-		if _, fp, err := ReadLive(ctx, t, desired); err != nil {
+		live, fp, files, err := readLive(ctx, t, desired)
+		if err != nil {
 			return out, err
-		} else if fp != planned.Fingerprint {
+		}
+		if fp != planned.Fingerprint {
 			return out, &ChangedWhileWaitingError{Operation: pol.Operation}
 		}
+		// The same objects, read last: what the backup builds on.
+		planned.Live, planned.snapshot = live, files
 	}
 
 	meta := NewMetadata(pol.Operation, "before "+pol.Operation+" of "+pol.Subject, pol.ToolVersion, pol.Workspace, now())
-	entry, _, err := TakeBackup(ctx, t, pol.Store, meta, TouchedTenants(p), false)
+	entry, err := backupBefore(ctx, t, pol.Store, meta, planned)
 	if err != nil {
 		return out, fmt.Errorf("%w; nothing was changed", err)
 	}

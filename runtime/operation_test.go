@@ -466,3 +466,42 @@ func TestFileLocker(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The backup built on the plan's read holds what a backup that reads
+// everything holds: every flow's document, the theme, the project, and the
+// settings of the tenants the plan touches or the config declares.
+func TestApplyOperationBackupReusesThePlansRead(t *testing.T) {
+	ctx := context.Background()
+	live := &descope.State{
+		Tenants: []*descope.Tenant{
+			{ID: "a", Name: "A"}, {ID: "b", Name: "B"},
+			{ID: "c", Name: "C", Settings: &descope.TenantSettings{SessionTokenExpiration: descope.Ptr(int64(7))}},
+		},
+		Roles:       []*descope.Role{{Name: "viewer", Description: descope.Ptr("")}},
+		Permissions: []*descope.Permission{{Name: "read"}},
+	}
+	fx := newOpFixture(t, live)
+	desired := &descope.State{
+		Project: &descope.Project{Name: descope.Ptr("renamed")},
+		Tenants: []*descope.Tenant{
+			{ID: "a", Name: "A", Settings: &descope.TenantSettings{SessionTokenExpiration: descope.Ptr(int64(9))}},
+			{ID: "c", Name: "C renamed"},
+		},
+	}
+	wantState, err := fx.target.Client.ReadState(ctx, BackupReadOptions([]string{"a"}, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(ctx, fx.target, desired, fx.pol); err != nil {
+		t.Fatal(err)
+	}
+	meta := fx.store.backups[0].Metadata
+	want := backup.New(meta, wantState)
+	got := fx.store.backups[0]
+	if compactJSON(got.State()) != compactJSON(want.State()) {
+		t.Errorf("backup from the plan's read:\n%s\nwant, as a full read gives:\n%s", compactJSON(got.State()), compactJSON(want.State()))
+	}
+	if got.ProjectSettings == nil || len(got.ProjectSettings.SnapshotFiles) == 0 {
+		t.Error("the backup lacks the project snapshot's files")
+	}
+}

@@ -21,6 +21,9 @@ type Planned struct {
 	// Fingerprint is the sha256 of the canonical form of the live objects read:
 	// a saved plan is stale when a new read gives another.
 	Fingerprint string
+	// snapshot is the project snapshot's files when the plan read the
+	// project (a backup keeps them), else nil.
+	snapshot map[string]any
 }
 
 // ReadOptionsFor returns what a plan of desired must read of the live
@@ -45,15 +48,27 @@ func ReadOptionsFor(desired *descope.State) mgmt.ReadOptions {
 // ReadLive reads what a plan of desired needs from the target, and its
 // fingerprint.
 func ReadLive(ctx context.Context, t *Target, desired *descope.State) (*descope.State, string, error) {
-	live, err := t.Client.ReadState(ctx, ReadOptionsFor(desired))
+	live, fp, _, err := readLive(ctx, t, desired)
+	return live, fp, err
+}
+
+// readLive is ReadLive that also returns the snapshot's files when it read
+// the project.
+func readLive(ctx context.Context, t *Target, desired *descope.State) (*descope.State, string, map[string]any, error) {
+	opts := ReadOptionsFor(desired)
+	var files map[string]any
+	if opts.Project {
+		opts.SnapshotFiles = &files
+	}
+	live, err := t.Client.ReadState(ctx, opts)
 	if err != nil {
-		return nil, "", t.readError(err)
+		return nil, "", nil, t.readError(err)
 	}
 	fp, err := Fingerprint(live)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	return live, fp, nil
+	return live, fp, files, nil
 }
 
 // Fingerprint returns the hex sha256 of the compact canonical JSON of a
@@ -81,7 +96,7 @@ func MakePlan(ctx context.Context, t *Target, desired *descope.State) (*Planned,
 	if err := CheckProject(desired, t); err != nil {
 		return nil, err
 	}
-	live, fp, err := ReadLive(ctx, t, desired)
+	live, fp, files, err := readLive(ctx, t, desired)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +106,7 @@ func MakePlan(ctx context.Context, t *Target, desired *descope.State) (*Planned,
 			"(Descope never makes one: the project data is damaged); leave them out of the own() claims, or repair the project and plan again",
 			t.Description, quoteChain(cycle))
 	}
-	return &Planned{Desired: desired, Live: live, Plan: plan, Fingerprint: fp}, nil
+	return &Planned{Desired: desired, Live: live, Plan: plan, Fingerprint: fp, snapshot: files}, nil
 }
 
 // quoteChain renders ids as "a" -> "b" -> "a".

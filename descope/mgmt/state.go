@@ -37,83 +37,131 @@ type ReadOptions struct {
 	SnapshotFiles *map[string]any
 	// Concurrency bounds the calls in flight (default 8); the pacer paces them.
 	Concurrency int
+	// Known, when set, is the project as read earlier under the same lock
+	// (a plan's read): the objects of the kinds not in Fresh are taken from
+	// it, with the flow documents, tenant settings, theme and project it
+	// holds, and only what it lacks is read. A backup after a plan reads
+	// the documents and settings the plan did not; a verification reads
+	// the kinds it changed (Fresh).
+	Known *descope.State
+	// Fresh are the kinds read again although Known holds them.
+	Fresh []descope.Kind
 }
 
 // ReadState reads the live project at a fixed cost: one call each for all
 // tenants, all roles, all permissions and the flow list, one theme export
 // (opts.Theme), one export per requested flow, one settings read per
 // requested tenant, one snapshot export (opts.Project), and never one call
-// per tenant otherwise. Independent reads run in parallel. Every optional
-// field of the objects read is set, as a live State is complete; Flow
-// documents and tenant Settings are set for the requested ones only.
+// per tenant otherwise; with opts.Known, only what Known lacks. Independent
+// reads run in parallel. Every optional field of the objects read is set, as
+// a live State is complete; Flow documents and tenant Settings are set for
+// the requested ones only (and those Known holds).
 func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.State, error) {
 	g := newGroup(ctx, cmp.Or(max(opts.Concurrency, 0), 8))
+	known := opts.Known
+	reuse := func(k descope.Kind) bool { return known != nil && !slices.Contains(opts.Fresh, k) }
 	var (
 		mu       sync.Mutex
-		tenants  []*Tenant
-		roles    []*Role
-		perms    []*Permission
-		flows    []*FlowMeta
+		s        = &descope.State{}
 		docs     = map[string]map[string]any{}
 		settings = map[string]*TenantSettings{}
 		theme    map[string]any
 		files    map[string]any
 	)
-	g.Go(func(ctx context.Context) (err error) {
-		if tenants, err = c.LoadAllTenants(ctx); err != nil {
-			return err
-		}
-		ids := selectIDs(opts.Settings, opts.AllSettings, tenants, func(t *Tenant) string { return t.ID })
+	readSettings := func() {
+		lacking := slices.DeleteFunc(slices.Clone(s.Tenants), func(t *descope.Tenant) bool { return t.Settings != nil })
+		ids := selectIDs(opts.Settings, opts.AllSettings, lacking, func(t *descope.Tenant) string { return t.ID })
 		readEach(g, &mu, ids, settings, c.TenantSettings)
-		return nil
-	})
-	g.Go(func(ctx context.Context) (err error) { roles, err = c.LoadAllRoles(ctx); return err })
-	g.Go(func(ctx context.Context) (err error) { perms, err = c.LoadAllPermissions(ctx); return err })
-	g.Go(func(ctx context.Context) (err error) {
-		if flows, err = c.ListFlows(ctx); err != nil {
+	}
+	if reuse(descope.KindTenant) {
+		s.Tenants = copyEach(known.Tenants)
+		readSettings()
+	} else {
+		g.Go(func(ctx context.Context) error {
+			tenants, err := c.LoadAllTenants(ctx)
+			if err != nil {
+				return err
+			}
+			for _, t := range tenants {
+				s.Tenants = append(s.Tenants, t.Model())
+			}
+			readSettings()
+			return nil
+		})
+	}
+	if reuse(descope.KindRole) {
+		s.Roles = slices.Clone(known.Roles)
+	} else {
+		g.Go(func(ctx context.Context) error {
+			roles, err := c.LoadAllRoles(ctx)
+			for _, r := range roles {
+				s.Roles = append(s.Roles, r.Model())
+			}
 			return err
-		}
-		ids := selectIDs(opts.Flows, opts.AllFlows, flows, func(f *FlowMeta) string { return f.ID })
+		})
+	}
+	if reuse(descope.KindPermission) {
+		s.Permissions = slices.Clone(known.Permissions)
+	} else {
+		g.Go(func(ctx context.Context) error {
+			perms, err := c.LoadAllPermissions(ctx)
+			for _, p := range perms {
+				s.Permissions = append(s.Permissions, p.Model())
+			}
+			return err
+		})
+	}
+	readDocs := func() {
+		lacking := slices.DeleteFunc(slices.Clone(s.Flows), func(f *descope.Flow) bool { return f.Document != nil })
+		ids := selectIDs(opts.Flows, opts.AllFlows, lacking, func(f *descope.Flow) string { return f.ID })
 		readEach(g, &mu, ids, docs, c.ExportFlow)
-		return nil
-	})
-	if opts.Theme {
+	}
+	if reuse(descope.KindFlow) {
+		s.Flows = copyEach(known.Flows)
+		readDocs()
+	} else {
+		g.Go(func(ctx context.Context) error {
+			flows, err := c.ListFlows(ctx)
+			if err != nil {
+				return err
+			}
+			for _, f := range flows {
+				s.Flows = append(s.Flows, &descope.Flow{ID: f.ID, Name: f.Name})
+			}
+			readDocs()
+			return nil
+		})
+	}
+	if reuse(descope.KindTheme) && known.Theme != nil {
+		s.Theme = known.Theme
+	} else if opts.Theme {
 		g.Go(func(ctx context.Context) (err error) { theme, err = c.ExportTheme(ctx); return err })
 	}
-	if opts.Project {
+	snapshot := opts.Project && (!reuse(descope.KindProject) || known.Project == nil || opts.SnapshotFiles != nil)
+	if reuse(descope.KindProject) && !snapshot {
+		s.Project = known.Project
+	}
+	if snapshot {
 		g.Go(func(ctx context.Context) (err error) { files, err = c.ExportSnapshot(ctx); return err })
 	}
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("read project %s: %w", c.projectID, err)
 	}
 
-	s := &descope.State{}
-	for _, t := range tenants {
-		m := t.Model()
+	for _, t := range s.Tenants {
 		if ts, ok := settings[t.ID]; ok {
-			m.Settings = ts.Model()
-			if len(ts.SSOSetupSuiteSettings) > 0 {
-				if m.Extra == nil {
-					m.Extra = &descope.TenantExtra{}
-				}
-				m.Extra.SSOSetupSuiteSettings = ts.SSOSetupSuiteSettings
-			}
+			withSettings(t, ts)
 		}
-		s.Tenants = append(s.Tenants, m)
 	}
-	for _, r := range roles {
-		s.Roles = append(s.Roles, r.Model())
-	}
-	for _, p := range perms {
-		s.Permissions = append(s.Permissions, p.Model())
-	}
-	for _, f := range flows {
-		s.Flows = append(s.Flows, &descope.Flow{ID: f.ID, Name: f.Name, Document: docs[f.ID]})
+	for _, f := range s.Flows {
+		if doc, ok := docs[f.ID]; ok {
+			f.Document = doc
+		}
 	}
 	if theme != nil {
 		s.Theme = &descope.Theme{Document: theme}
 	}
-	if opts.Project {
+	if snapshot {
 		p, err := projectFromSnapshot(c.projectID, files)
 		if err != nil {
 			return nil, fmt.Errorf("read project %s: %w", c.projectID, err)
@@ -125,6 +173,31 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 	}
 	s.Normalize()
 	return s, nil
+}
+
+// withSettings sets the model tenant t's Settings from ts, and its SSO setup
+// suite (kept with the fields descope-run does not manage).
+func withSettings(t *descope.Tenant, ts *TenantSettings) {
+	t.Settings = ts.Model()
+	if len(ts.SSOSetupSuiteSettings) > 0 {
+		x := descope.TenantExtra{}
+		if t.Extra != nil {
+			x = *t.Extra
+		}
+		x.SSOSetupSuiteSettings = ts.SSOSetupSuiteSettings
+		t.Extra = &x
+	}
+}
+
+// copyEach returns copies of the objects of list, so that setting a field
+// of one leaves list's alone.
+func copyEach[T any](list []*T) []*T {
+	out := make([]*T, len(list))
+	for i, x := range list {
+		c := *x
+		out[i] = &c
+	}
+	return out
 }
 
 // readEach reads every id with read, concurrently under g, into out
