@@ -410,6 +410,9 @@ func (d *declarer) flow(thread *starlark.Thread, b *starlark.Builtin, args starl
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := doc["contents"]; !ok {
+		return nil, fmt.Errorf("%s: %s has no \"contents\" key: it is not a flow export document (export one with the Descope console or `descope-run backup`)", fn, path)
+	}
 	f := &descope.Flow{ID: id, Document: doc, Src: path, Origin: originOf(thread)}
 	if err := d.collector(thread).addFlow(f); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)

@@ -64,7 +64,7 @@ alpha:
 	"data/customers.json": `{"zeta": {"tier": 1}, "alpha": {"tier": 2.5, "tags": ["x", null, true]}}`,
 	"data/bad.json":       `{"a": 1,}`,
 	"data/sub/inner.json": `{"inner": true}`,
-	"flows/login.json":    `{"flowId": "login", "metadata": {"name": "Login"}, "screens": []}`,
+	"flows/login.json":    `{"flowId": "login", "metadata": {"name": "Login"}, "contents": {}, "screens": []}`,
 	"flows/bad.json":      "{\n  \"flowId\": \"login\",\n}\n",
 	"flows/array.json":    `[1, 2]`,
 	"flows/null.json":     `null`,
@@ -201,7 +201,7 @@ func TestFilesResolvedFromCaller(t *testing.T) {
 	files := newFakeFiles(map[string]string{
 		"lib/x.json":       `{"k": 1}`,
 		"root.json":        `{"k": 2}`,
-		"lib/flows/f.json": `{"flowId": "f"}`,
+		"lib/flows/f.json": `{"flowId": "f", "contents": {}}`,
 	})
 	src := `
 a = load_json("x.json")

@@ -702,8 +702,10 @@ func optional[T any](g *stateGen, p float64, v func() T) *T {
 	return &x
 }
 
+// domains are a tenant's own: the emulator, like Descope, refuses a domain
+// that another tenant has.
 func (g *stateGen) domains(id string) []string {
-	return subset(g, []string{id + ".example.com", "shared.example.com", "acme.io"}, 0.5)
+	return subset(g, []string{id + ".example.com", "mail." + id + ".example.com", id + ".acme.io"}, 0.5)
 }
 
 func (g *stateGen) attributes() map[string]any {
@@ -722,12 +724,12 @@ func (g *stateGen) attributes() map[string]any {
 	return out
 }
 
-func (g *stateGen) settings(p float64) *descope.TenantSettings {
+func (g *stateGen) settings(id string, p float64) *descope.TenantSettings {
 	unit := func() string { return pick(g, descope.ExpirationUnits) }
 	n := func() int64 { return int64(g.r.IntN(4) * 15) }
 	b := func() bool { return g.chance(0.5) }
 	return &descope.TenantSettings{
-		Domains:                    optional(g, p, func() []string { return subset(g, []string{"sso.example.com", "corp.example.com"}, 0.5) }),
+		Domains:                    optional(g, p, func() []string { return subset(g, []string{"sso." + id + ".example.com", id + ".corp.example.com"}, 0.5) }),
 		AuthType:                   optional(g, p, func() string { return pick(g, descope.AuthTypes) }),
 		SessionSettingsEnabled:     optional(g, p, b),
 		RefreshTokenExpiration:     optional(g, p, n),
@@ -827,7 +829,7 @@ func (g *stateGen) live() *descope.State {
 			t.Parent = descope.Ptr(pick(g, tenants))
 		}
 		if g.chance(0.5) {
-			t.Settings = g.settings(0.6)
+			t.Settings = g.settings(id, 0.6)
 		}
 		s.Tenants = append(s.Tenants, t)
 		tenants = append(tenants, id)
@@ -948,7 +950,7 @@ func (g *stateGen) desired(live *descope.State) *descope.State {
 			}
 		}
 		if g.chance(0.3) {
-			t.Settings = g.settings(0.4)
+			t.Settings = g.settings(id, 0.4)
 		}
 		s.Tenants = append(s.Tenants, t)
 		tenants = append(tenants, id)

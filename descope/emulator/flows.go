@@ -191,6 +191,7 @@ func parseFlowDoc(in map[string]any) (string, map[string]any, error) {
 	delete(meta, "fingerprint")
 	delete(meta, "version")
 	doc["metadata"] = meta
+	contents := doc["contents"]
 	for _, k := range []string{"contents", "references"} {
 		if doc[k], err = object(doc, k, k); err != nil {
 			return "", nil, err
@@ -201,6 +202,11 @@ func parseFlowDoc(in map[string]any) (string, map[string]any, error) {
 		return "", nil, err
 	}
 	doc["screens"] = screens
+	// A flow is its graph: a document without contents (such as {}) is not
+	// a flow export, as a theme without styles is not a theme.
+	if contents == nil {
+		return "", nil, missingField("contents")
+	}
 	doc["flowId"] = id
 	return id, doc, nil
 }

@@ -11,7 +11,7 @@ import (
 
 func TestBuiltinFlowsCannotBeDeleted(t *testing.T) {
 	_, c := newTest(t)
-	c.post("/v2/mgmt/flow/import", map[string]any{"flow": map[string]any{"flowId": "custom"}})
+	c.post("/v2/mgmt/flow/import", map[string]any{"flow": map[string]any{"flowId": "custom", "contents": map[string]any{}}})
 	for _, id := range builtinFlows {
 		r := c.do(http.MethodPost, "/v1/mgmt/flow/delete", map[string]any{"ids": []string{"custom", id}})
 		wantError(t, r, http.StatusBadRequest, CodeInvalidArguments, "built-in")
@@ -104,7 +104,7 @@ func TestFlowVolatileFieldsChangeOnImport(t *testing.T) {
 
 func TestFlowImportOverwrites(t *testing.T) {
 	_, c := newTest(t)
-	c.post("/v2/mgmt/flow/import", map[string]any{"flow": map[string]any{"flowId": "sign-in", "metadata": map[string]any{"name": "Mine"}}})
+	c.post("/v2/mgmt/flow/import", map[string]any{"flow": map[string]any{"flowId": "sign-in", "metadata": map[string]any{"name": "Mine"}, "contents": map[string]any{}}})
 	doc := c.post("/v2/mgmt/flow/export", map[string]any{"flowId": "sign-in"})["flow"].(map[string]any)
 	if doc["metadata"].(map[string]any)["name"] != "Mine" || len(doc["contents"].(map[string]any)) != 0 {
 		t.Errorf("import did not overwrite the built-in flow: %v", doc)

@@ -98,6 +98,7 @@ func TestValidationErrors(t *testing.T) {
 		{"flow export no id", "POST", "/v2/mgmt/flow/export", `{}`, 400, CodeMissingArguments, "The flowId field is required"},
 		{"flow import no flow", "POST", "/v2/mgmt/flow/import", `{}`, 400, CodeMissingArguments, "The flow field is required"},
 		{"flow import no flowId", "POST", "/v2/mgmt/flow/import", `{"flow":{}}`, 400, CodeMissingArguments, "The flowId field is required"},
+		{"flow import no contents", "POST", "/v2/mgmt/flow/import", `{"flow":{"flowId":"f"}}`, 400, CodeMissingArguments, "The contents field is required"},
 		{"flow import no screenId", "POST", "/v2/mgmt/flow/import", `{"flow":{"flowId":"f","screens":[{}]}}`, 400, CodeMissingArguments, "The screens[0].screenId field is required"},
 		{"flow delete no ids", "POST", "/v1/mgmt/flow/delete", `{"ids":[]}`, 400, CodeMissingArguments, "The ids field is required"},
 		{"theme import no theme", "POST", "/v2/mgmt/theme/import", `{}`, 400, CodeMissingArguments, "The theme field is required"},
@@ -189,7 +190,7 @@ func TestNullFieldsAccepted(t *testing.T) {
 	c.post("/v1/mgmt/role/search", `{"tenantIds":null,"roleNames":null,"sort":null}`)
 	c.post("/v1/mgmt/project/update/tags", `{"tags":null}`)
 	c.post("/v1/mgmt/flow/list", `{"ids":null}`)
-	c.post("/v2/mgmt/flow/import", `{"flow":{"flowId":"f","metadata":null,"contents":null,"screens":null,"references":null}}`)
+	c.post("/v2/mgmt/flow/import", `{"flow":{"flowId":"f","metadata":null,"contents":{},"screens":null,"references":null}}`)
 	doc := c.post("/v2/mgmt/flow/export", `{"flowId":"f"}`)["flow"].(map[string]any)
 	if _, ok := doc["screens"].([]any); !ok {
 		t.Errorf("a null screens list did not come back as []: %v", doc)

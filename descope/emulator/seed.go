@@ -176,7 +176,8 @@ func seedRole(st *store, in *descope.Role, now time.Time, ids *idSource) error {
 }
 
 func seedFlow(st *store, in *descope.Flow, now time.Time, ids *idSource) error {
-	doc := map[string]any{"flowId": in.ID}
+	// A flow seeded without a document gets an empty graph.
+	doc := map[string]any{"flowId": in.ID, "contents": map[string]any{}}
 	if in.Document != nil {
 		var err error
 		if doc, err = plainDoc(in.Document); err != nil {

@@ -44,6 +44,9 @@ type store struct {
 	Theme         map[string]any         `json:"theme"`
 
 	tenantNames map[string]string // tenant name -> id
+	// domainOwners maps each domain a tenant has to that tenant's id (see
+	// domains.go).
+	domainOwners map[string]string
 }
 
 type tenant struct {
@@ -223,16 +226,17 @@ const DefaultProjectName = "descope-run emulator"
 // default theme and the preconfigured role and permissions.
 func newStore(projectID string, now time.Time, ids *idSource) *store {
 	st := &store{
-		Format:      storeFormat,
-		ProjectID:   projectID,
-		Generation:  fmt.Sprintf("%016x", rand.Uint64()),
-		Name:        DefaultProjectName,
-		Tags:        []string{},
-		Tenants:     map[string]*tenant{},
-		Roles:       map[string]*role{},
-		Permissions: map[string]*permission{},
-		Flows:       map[string]*flow{},
-		tenantNames: map[string]string{},
+		Format:       storeFormat,
+		ProjectID:    projectID,
+		Generation:   fmt.Sprintf("%016x", rand.Uint64()),
+		Name:         DefaultProjectName,
+		Tags:         []string{},
+		Tenants:      map[string]*tenant{},
+		Roles:        map[string]*role{},
+		Permissions:  map[string]*permission{},
+		Flows:        map[string]*flow{},
+		tenantNames:  map[string]string{},
+		domainOwners: map[string]string{},
 	}
 	for _, p := range builtinPermissions {
 		st.Permissions[p.name] = &permission{Seq: st.next(), ID: st.newID(ids, "PRM"), Name: p.name, Description: p.description, SystemDefault: true}
@@ -356,6 +360,7 @@ func (st *store) repair() {
 	}
 	st.Theme = nonNilMap(st.Theme)
 	st.tenantNames = make(map[string]string, len(st.Tenants))
+	st.domainOwners = map[string]string{}
 	for id, t := range st.Tenants {
 		st.tenantNames[t.Name] = id
 		t.CustomAttributes = nonNilMap(t.CustomAttributes)
@@ -375,6 +380,7 @@ func (st *store) repair() {
 		}
 		t.DefaultRoleIDs = nonNil(t.DefaultRoleIDs)
 		repairSettings(&t.Settings)
+		st.indexDomains(t, true)
 	}
 	for _, r := range st.Roles {
 		r.PermissionNames = nonNil(r.PermissionNames)
@@ -400,6 +406,7 @@ func (st *store) clone() *store {
 	c := *st
 	c.Tags = slices.Clone(st.Tags)
 	c.tenantNames = maps.Clone(st.tenantNames)
+	c.domainOwners = maps.Clone(st.domainOwners)
 	c.Tenants = make(map[string]*tenant, len(st.Tenants))
 	for id, t := range st.Tenants {
 		tc := *t

@@ -128,12 +128,16 @@ func (st *store) addTenant(t *tenant, ids *idSource) error {
 	if t.Parent != "" && st.Tenants[t.Parent] == nil {
 		return invalid("parent tenant %q does not exist", t.Parent)
 	}
+	if err := st.domainConflict(t.ID, t.Settings.SelfProvisioningDomains, t.Settings.Domains); err != nil {
+		return err
+	}
 	if t.ID == "" {
 		t.ID = st.newID(ids, "T2")
 	}
 	t.Seq = st.next()
 	st.Tenants[t.ID] = t
 	st.tenantNames[t.Name] = t.ID
+	st.indexDomains(t, true)
 	return nil
 }
 
@@ -192,10 +196,15 @@ func (e *Emulator) tenantUpdate(c *call) (any, error) {
 	if err := req.check(); err != nil {
 		return nil, err
 	}
+	if err := e.st.domainConflict(t.ID, req.SelfProvisioningDomains, nil); err != nil {
+		return nil, err
+	}
 	if err := e.st.renameTenant(t, req.Name); err != nil {
 		return nil, err
 	}
+	e.st.indexDomains(t, false)
 	req.apply(t)
+	e.st.indexDomains(t, true)
 	return empty{}, nil
 }
 
@@ -216,6 +225,7 @@ func (e *Emulator) tenantDelete(c *call) (any, error) {
 	}
 	delete(e.st.Tenants, t.ID)
 	delete(e.st.tenantNames, t.Name)
+	e.st.indexDomains(t, false)
 	for id, r := range e.st.Roles { // its tenant roles go with it
 		if r.TenantID == t.ID {
 			delete(e.st.Roles, id)
@@ -393,8 +403,13 @@ func (e *Emulator) tenantSettingsSet(c *call) (any, error) {
 	if err := checkSettings(&req.tenantSettings); err != nil {
 		return nil, err
 	}
+	if err := e.st.domainConflict(t.ID, req.SelfProvisioningDomains, req.Domains); err != nil {
+		return nil, err
+	}
+	e.st.indexDomains(t, false)
 	t.Settings = req.tenantSettings
 	repairSettings(&t.Settings)
+	e.st.indexDomains(t, true)
 	if req.EnforceSSO != nil {
 		t.EnforceSSO = *req.EnforceSSO
 	}

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"net/http"
 	"slices"
@@ -139,7 +140,7 @@ func TestListsAreInReverseCreationOrder(t *testing.T) {
 		c.post("/v1/mgmt/tenant/create", map[string]any{"id": id, "name": id})
 		c.post("/v1/mgmt/permission/create", map[string]any{"name": "p-" + id})
 		c.post("/v1/mgmt/role/create", map[string]any{"name": "r-" + id})
-		c.post("/v2/mgmt/flow/import", map[string]any{"flow": map[string]any{"flowId": "f-" + id}})
+		c.post("/v2/mgmt/flow/import", map[string]any{"flow": map[string]any{"flowId": "f-" + id, "contents": map[string]any{}}})
 	}
 	tests := []struct {
 		name string
@@ -292,4 +293,27 @@ func TestTenantDefaultRolesFollowTheirRole(t *testing.T) {
 	if got := roles("T2b"); !slices.Equal(got, []string{"Local"}) {
 		t.Errorf("T2b after deleting its own Editor role = %v, want [Local]", got)
 	}
+}
+
+// A domain belongs to one tenant, for each kind (self-provisioning, SSO),
+// compared without regard to case; a tenant may have a domain as both.
+func TestDomainBelongsToOneTenant(t *testing.T) {
+	_, c := newTest(t)
+	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2a", "name": "A", "selfProvisioningDomains": []string{"a.com"}})
+	c.post("/v1/mgmt/tenant/settings", map[string]any{"tenantId": "T2a", "selfProvisioningDomains": []string{"a.com"}, "domains": []string{"a.com", "sso.a.com"}})
+	wantError(t, c.do(http.MethodPost, "/v1/mgmt/tenant/create", map[string]any{"id": "T2b", "name": "B", "selfProvisioningDomains": []string{"A.com"}}),
+		http.StatusBadRequest, CodeInvalidArguments, `self-provisioning domain "A.com" belongs to tenant "T2a"`)
+	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2b", "name": "B", "selfProvisioningDomains": []string{"b.com"}})
+	wantError(t, c.do(http.MethodPost, "/v1/mgmt/tenant/update", map[string]any{"id": "T2b", "name": "B", "selfProvisioningDomains": []string{"b.com", "a.com"}}),
+		http.StatusBadRequest, CodeInvalidArguments, `belongs to tenant "T2a"`)
+	wantError(t, c.do(http.MethodPost, "/v1/mgmt/tenant/settings", map[string]any{"tenantId": "T2b", "domains": []string{"sso.a.com"}}),
+		http.StatusBadRequest, CodeInvalidArguments, `SSO domain "sso.a.com" belongs to tenant "T2a"`)
+	if got := c.get("/v1/mgmt/tenant?id=T2b"); got["name"] != "B" || fmt.Sprint(got["selfProvisioningDomains"]) != "[b.com]" {
+		t.Errorf("a refused update changed the tenant: %v", got)
+	}
+	// Once A lets go of a domain, B may take it.
+	c.post("/v1/mgmt/tenant/update", map[string]any{"id": "T2a", "name": "A"})
+	c.post("/v1/mgmt/tenant/update", map[string]any{"id": "T2b", "name": "B", "selfProvisioningDomains": []string{"a.com"}})
+	c.post("/v1/mgmt/tenant/delete", map[string]any{"id": "T2a"})
+	c.post("/v1/mgmt/tenant/settings", map[string]any{"tenantId": "T2b", "selfProvisioningDomains": []string{"a.com"}, "domains": []string{"sso.a.com"}})
 }
