@@ -281,10 +281,11 @@ func (g *stateGen) exportLive() *descope.State {
 			n += " 2"
 		}
 		usedNames[n] = true
+		// A domain belongs to one tenant: each tenant's are its own.
 		t := &descope.Tenant{
 			ID:         id,
 			Name:       n,
-			Domains:    descope.Ptr(subset(g, []string{"acme.com", "ü.example", "Upper.COM", "sub.acme.co.uk"}, 0.3)),
+			Domains:    descope.Ptr(subset(g, []string{id + ".acme.com", "ü." + id + ".example", "Upper." + id + ".COM", "sub." + id + ".acme.co.uk"}, 0.3)),
 			Attributes: descope.Ptr(g.exportAttributes()),
 			EnforceSSO: descope.Ptr(g.chance(0.3)),
 			Disabled:   descope.Ptr(g.chance(0.2)),
@@ -294,7 +295,7 @@ func (g *stateGen) exportLive() *descope.State {
 			t.Parent = descope.Ptr(tenants[len(tenants)-1-g.r.IntN(min(2, len(tenants)))]) // chains
 		}
 		if g.chance(0.6) {
-			t.Settings = g.settings(0.7)
+			t.Settings = g.settings(id, 0.7)
 		}
 		s.Tenants = append(s.Tenants, t)
 		tenants = append(tenants, id)

@@ -729,7 +729,9 @@ func (g *stateGen) settings(id string, p float64) *descope.TenantSettings {
 	n := func() int64 { return int64(g.r.IntN(4) * 15) }
 	b := func() bool { return g.chance(0.5) }
 	return &descope.TenantSettings{
-		Domains:                    optional(g, p, func() []string { return subset(g, []string{"sso." + id + ".example.com", id + ".corp.example.com"}, 0.5) }),
+		Domains: optional(g, p, func() []string {
+			return subset(g, []string{"sso." + id + ".example.com", id + ".corp.example.com"}, 0.5)
+		}),
 		AuthType:                   optional(g, p, func() string { return pick(g, descope.AuthTypes) }),
 		SessionSettingsEnabled:     optional(g, p, b),
 		RefreshTokenExpiration:     optional(g, p, n),
