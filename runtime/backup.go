@@ -91,6 +91,7 @@ func writeBackup(ctx context.Context, t *Target, store BackupStore, meta backup.
 		return backup.Entry{}, nil, fmt.Errorf("backup: %w", t.readError(err))
 	}
 	meta.ProjectID = t.ProjectID
+	meta.Target = t.BackupTarget() // a store kept for another target refuses it
 	b := backup.New(meta, live)
 	if b.ProjectSettings != nil {
 		b.ProjectSettings.SnapshotFiles = files
