@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,6 +96,31 @@ func (realClock) After(d time.Duration) (<-chan time.Time, func()) {
 	return t.C, func() { t.Stop() }
 }
 
+// DefaultWorkers is how many items an apply runs at once unless --parallel
+// says otherwise: ten, as Terraform does. Tokens are taken when an item is
+// handed to a worker, never inside it, so more workers never outrun the
+// pace: they only let the calls a burst allows overlap their latency. Ten
+// calls in flight at 50 ms each could sustain 200 calls a second, twice the
+// highest limit Descope documents (docs/descope-api.md section 3).
+const DefaultWorkers = 10
+
+// Margin is the share of the server's limit a Pacer keeps to once it has
+// learnt that limit from a 429: a tenth is left for jitter (calls sent on
+// schedule that reach the server bunched) and for the estimate's error.
+const Margin = 0.9
+
+// DefaultWindow is the period over which the server's limit is counted when
+// the configured rate does not say (an unlimited rate): Descope documents
+// its limits per 60 s (docs/descope-api.md section 3).
+const DefaultWindow = 60 * time.Second
+
+// evidenceWindows bounds the evidence a Pacer keeps: the calls the server
+// accepted within that many windows before now, at most maxEvidence of them.
+const (
+	evidenceWindows = 4
+	maxEvidence     = 1 << 16
+)
+
 // Pacer paces every call to one project: a single token bucket
 // (golang.org/x/time/rate) shared by plan reads, apply writes and scripts.
 //
@@ -102,33 +130,50 @@ func (realClock) After(d time.Duration) (<-chan time.Time, func()) {
 // that, so a pacer matching the server's limit sees no 429. It costs one
 // call's interval over a whole run. (A burst of 1 keeps its one token.)
 //
-// A 429 calls Pause: every waiter holds until Retry-After has passed, the
-// tokens saved up are dropped, and calls resume at half the pace they had,
-// which then climbs back linearly (additive increase) to the configured rate
-// over the recovery time. A 429 means the server grants less than the
-// configured rate (often because another client shares the limit), so the
-// recovery is slow by default: climbing back within seconds would only earn
-// the next 429 and its penalty.
+// A 429 means the server allows less than the configured rate, and the pacer
+// learns how much less from what it saw (docs/design.md section 5). Every
+// waiter holds until Retry-After has passed (an episode: the 429s of the
+// calls in flight with the first one extend it, nothing else). Then the
+// calls the server accepted during the window W before it refused (the
+// configured rate's period) give its limit L per W: the pacer keeps the
+// largest n*W/(t+W) over the last n accepted calls, sent within t of the
+// refusal, which is exact when a full bucket was drained at once and never
+// above L for a server that allows L per W with a burst of L, however the
+// calls were spread. The calls answered after the refusal (those in flight)
+// count too. The pacer resumes at Margin of L per W, with a burst of what
+// remains of L in the window under the same margin, less the calls still
+// in flight, and keeps that pace for the rest of the run: climbing back
+// would only earn another 429 and, against Descope, its 60 s back-off. A
+// 429 for a call sent before the previous episode ended belongs to that
+// episode and is simply sent again. When the server refused before
+// accepting anything, there is no evidence, and the pace is halved.
+//
+// What was learnt outlives the run through Memory and Recall; the configured
+// rate stays the upper bound of every pace.
 //
 // A nil *Pacer never waits.
 type Pacer struct {
-	rate         Rate
-	burst        int
+	rate         Rate // the configured rate: every pace is at most this
+	burst        int  // the configured burst
+	window       time.Duration
 	clock        Clock
-	recovery     time.Duration
 	defaultPause time.Duration
-	floor        rate.Limit
 	logger       hclog.Logger
 
 	mu          sync.Mutex
 	lim         *rate.Limiter
+	pace        Rate          // the pace now: rate, or less once learnt
+	paceBurst   int           // the burst now: burst, or less once learnt
 	last        time.Time     // latest clock reading: the times handed to lim never go back
 	pausedUntil time.Time     // no call starts before this
 	pausing     bool          // a pause has started and not yet been resumed from
+	pauseStart  time.Time     // when the current episode's first 429 came back
+	resumedAt   time.Time     // when the last episode ended
 	wake        chan struct{} // closed and replaced when a pause starts, waking every waiter
-	slow        rate.Limit    // the pace on resuming from the current pause
-	recoverFrom time.Time     // when the climb from slow began; zero at full pace
 	pauses      int
+	accepted    []time.Time // send times of the calls the server accepted, about in order
+	inFlight    int         // calls sent and not yet answered
+	learnt      PaceMemory  // what was learnt or recalled; zero Pace until then
 }
 
 // PacerOption configures a Pacer.
@@ -137,18 +182,10 @@ type PacerOption func(*Pacer)
 // WithClock sets the pacer's time source (default: the system clock).
 func WithClock(c Clock) PacerOption { return func(p *Pacer) { p.clock = c } }
 
-// DefaultRecovery is how long the pace takes to climb back to the
-// configured rate after a 429, unless WithRecovery says otherwise.
-const DefaultRecovery = 10 * time.Minute
-
-// WithRecovery sets how long the pace takes to climb back to the configured
-// rate after a 429 (default DefaultRecovery).
-func WithRecovery(d time.Duration) PacerOption { return func(p *Pacer) { p.recovery = d } }
-
 // WithDefaultPause sets the pause for a 429 that has no Retry-After (default 10s).
 func WithDefaultPause(d time.Duration) PacerOption { return func(p *Pacer) { p.defaultPause = d } }
 
-// WithPacerLogger sets where pauses are logged (default: nowhere).
+// WithPacerLogger sets where pauses and learnt paces are logged (default: nowhere).
 func WithPacerLogger(l hclog.Logger) PacerOption { return func(p *Pacer) { p.logger = l } }
 
 // NewPacer returns a pacer allowing r with bursts of up to burst calls
@@ -157,28 +194,39 @@ func NewPacer(r Rate, burst int, opts ...PacerOption) *Pacer {
 	p := &Pacer{
 		rate:         r,
 		burst:        max(burst, 1),
+		window:       r.Per,
 		clock:        realClock{},
-		recovery:     DefaultRecovery,
 		defaultPause: 10 * time.Second,
 		logger:       hclog.NewNullLogger(),
 		wake:         make(chan struct{}),
+		pace:         r,
 	}
+	if r.IsUnlimited() {
+		p.window = DefaultWindow
+	}
+	p.paceBurst = p.burst
 	for _, opt := range opts {
 		opt(p)
 	}
-	if p.recovery <= 0 {
-		p.recovery = DefaultRecovery
-	}
-	p.floor = r.Limit() / 16
-	p.lim = rate.NewLimiter(r.Limit(), p.bucket())
 	p.last = p.clock.Now()
-	// A new limiter starts full; say so at the pacer's own clock.
-	p.lim.SetBurstAt(p.last, p.bucket())
+	p.refillLocked(p.last, float64(p.bucketLocked()))
 	return p
 }
 
-// bucket is the limiter's capacity: the burst less the jitter margin.
-func (p *Pacer) bucket() int { return max(p.burst-1, 1) }
+// bucketLocked is the limiter's capacity: the burst less the jitter margin.
+func (p *Pacer) bucketLocked() int { return max(p.paceBurst-1, 1) }
+
+// refillLocked replaces the limiter with one at the current pace holding
+// tokens (rounded down) at time at.
+func (p *Pacer) refillLocked(at time.Time, tokens float64) {
+	bucket := p.bucketLocked()
+	p.lim = rate.NewLimiter(p.pace.Limit(), bucket)
+	p.lim.SetBurstAt(at, bucket) // full, as of at
+	// (Rounded down, but not for a float's error: 3.9999999999 is 4.)
+	if spend := bucket - int(max(min(tokens+1e-9, float64(bucket)), 0)); spend > 0 {
+		p.lim.ReserveN(at, spend)
+	}
+}
 
 // Rate returns the configured rate.
 func (p *Pacer) Rate() Rate { return p.rate }
@@ -192,6 +240,10 @@ type PacerStats struct {
 	Pauses int
 	// Limit is the current pace in calls per second (rate.Inf when unlimited).
 	Limit rate.Limit
+	// Pace is the current pace: the configured rate until one is learnt.
+	Pace Rate
+	// Server is the server's limit as learnt, zero until a 429 showed it.
+	Server Rate
 	// PausedUntil is the end of the current pause, zero when not paused.
 	PausedUntil time.Time
 }
@@ -203,7 +255,9 @@ func (p *Pacer) Stats() PacerStats {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := PacerStats{Pauses: p.pauses, Limit: p.lim.Limit()}
+	p.nowLocked()
+	p.resumeLocked()
+	s := PacerStats{Pauses: p.pauses, Limit: p.lim.Limit(), Pace: p.pace, Server: p.learnt.Server}
 	if p.pausing {
 		s.PausedUntil = p.pausedUntil
 	}
@@ -216,12 +270,9 @@ func (p *Pacer) Wait(ctx context.Context, n int) error {
 	if p == nil {
 		return nil
 	}
-	if n > 0 && p.rate.IsUnlimited() {
-		return p.wait(ctx, 0) // only a pause can hold it
-	}
 	for n > 0 {
-		k := min(n, p.bucket())
-		if err := p.wait(ctx, k); err != nil {
+		k, _, err := p.wait(ctx, n)
+		if err != nil {
 			return err
 		}
 		n -= k
@@ -231,64 +282,73 @@ func (p *Pacer) Wait(ctx context.Context, n int) error {
 
 // take acquires the token for one call: a prepaid one from ctx if there is
 // one left (see WithPrepaid), else one from the bucket. Either way it holds
-// while the pacer is paused.
+// while the pacer is paused, and a prepaid token that had to wait out a
+// pause is void: the pause reset the bucket it came from.
 func (p *Pacer) take(ctx context.Context) error {
 	if p == nil {
 		return nil
 	}
 	if takePrepaid(ctx) {
-		return p.wait(ctx, 0)
+		if _, held, err := p.wait(ctx, 0); err != nil || !held {
+			return err
+		}
 	}
-	return p.wait(ctx, 1)
+	_, _, err := p.wait(ctx, 1)
+	return err
 }
 
 // errWoken reports that a sleep was cut short by a new pause.
 var errWoken = errors.New("woken by a pause")
 
-// wait reserves n tokens (n <= bucket; 0 only waits out a pause) and sleeps
-// until they are due. A pause starting meanwhile cancels the reservation and
-// starts over.
-func (p *Pacer) wait(ctx context.Context, n int) error {
+// wait reserves up to n tokens (as many as the bucket holds; 0 only waits
+// out a pause) and sleeps until they are due. It returns how many it took,
+// and whether it held for a pause. A pause starting meanwhile cancels the
+// reservation and starts over.
+func (p *Pacer) wait(ctx context.Context, n int) (taken int, held bool, err error) {
 	for {
 		if err := ctx.Err(); err != nil {
-			return err
+			return 0, held, err
 		}
 		p.mu.Lock()
 		now := p.nowLocked()
 		if now.Before(p.pausedUntil) {
 			d, wake := p.pausedUntil.Sub(now), p.wake
 			p.mu.Unlock()
+			held = true
 			if err := p.sleep(ctx, d, wake); err != nil && !errors.Is(err, errWoken) {
-				return err
+				return 0, held, err
 			}
 			continue
 		}
-		p.paceLocked(now)
-		if n == 0 {
+		p.resumeLocked()
+		if n == 0 || p.pace.IsUnlimited() {
 			// Not a reservation: a zero-token one would wait out the
 			// deficit that other waiters' reservations have left.
 			p.mu.Unlock()
-			return nil
+			return n, held, nil
 		}
-		r := p.lim.ReserveN(now, n)
+		k := min(n, p.bucketLocked())
+		lim := p.lim
+		r := lim.ReserveN(now, k)
 		delay, wake := r.DelayFrom(now), p.wake
 		p.mu.Unlock()
 		if !r.OK() {
-			return fmt.Errorf("pacer: cannot take %d tokens at once (bucket %d)", n, p.bucket())
+			return 0, held, fmt.Errorf("pacer: cannot take %d tokens at once", k)
 		}
 		if delay <= 0 {
-			return nil
+			return k, held, nil
 		}
 		err := p.sleep(ctx, delay, wake)
 		if err == nil {
-			return nil
+			return k, held, nil
 		}
 		p.mu.Lock()
 		r.CancelAt(p.nowLocked())
 		p.mu.Unlock()
 		if !errors.Is(err, errWoken) {
-			return err
+			return 0, held, err
 		}
+		held = true
 	}
 }
 
@@ -302,59 +362,218 @@ func (p *Pacer) nowLocked() time.Time {
 	return t
 }
 
-// paceLocked applies a finished pause and the climb back to full pace.
-func (p *Pacer) paceLocked(now time.Time) {
-	full := p.rate.Limit()
-	if p.pausing {
-		// Resume as of the pause's end: nothing was reserved since the
-		// pause began, so no token was counted after it.
-		at := p.pausedUntil
-		// Drop the tokens saved up before and during the pause: the server's
-		// bucket is empty, so a burst now would only earn another 429.
-		p.lim.SetBurstAt(at, 0)
-		p.lim.SetBurstAt(at, p.bucket())
-		p.lim.SetLimitAt(at, p.slow)
-		p.pausing = false
-		p.recoverFrom = at
-		p.logger.Debug("resuming after rate limit", "rate_per_s", float64(p.slow))
+// sent records a call leaving for the server and returns its send time,
+// which the call's answered takes back.
+func (p *Pacer) sent() time.Time {
+	if p == nil {
+		return time.Time{}
 	}
-	if p.recoverFrom.IsZero() || full == rate.Inf {
-		return
-	}
-	frac := float64(now.Sub(p.recoverFrom)) / float64(p.recovery)
-	if frac >= 1 {
-		p.recoverFrom = time.Time{}
-		p.lim.SetLimitAt(now, full)
-		return
-	}
-	p.lim.SetLimitAt(now, p.slow+(full-p.slow)*rate.Limit(frac))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inFlight++
+	return p.nowLocked()
 }
 
-// Pause stops every call from starting until retryAfter has passed (or the
-// default pause when it is 0), then resumes at half the current pace. Several
-// 429s during one pause extend it but slow the pace once.
+// answered records the answer to the call sent at: status 429 (with the
+// Retry-After asked for) is a refusal, any other status a call the server
+// accepted, and 0 no answer at all (a dropped connection), which says
+// nothing about the limit.
+func (p *Pacer) answered(at time.Time, status int, retryAfter time.Duration) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inFlight = max(p.inFlight-1, 0)
+	switch {
+	case status == http.StatusTooManyRequests:
+		p.refusedLocked(at, retryAfter)
+	case status != 0:
+		p.keepLocked(at)
+	}
+}
+
+// keepLocked adds the send time of a call the server accepted to the
+// evidence, first dropping what is older than evidenceWindows windows (or,
+// at maxEvidence calls, the older half) whenever the slice is full.
+func (p *Pacer) keepLocked(at time.Time) {
+	if len(p.accepted) == cap(p.accepted) {
+		cutoff := p.nowLocked().Add(-evidenceWindows * p.window)
+		i := 0
+		for i < len(p.accepted) && p.accepted[i].Before(cutoff) {
+			i++
+		}
+		if len(p.accepted)-i >= maxEvidence {
+			i = len(p.accepted) - maxEvidence/2
+		}
+		p.accepted = append(p.accepted[:0], p.accepted[i:]...)
+	}
+	p.accepted = append(p.accepted, at)
+}
+
+// Pause records a 429 for a call sent just now: every call holds until
+// retryAfter has passed (or the default pause when it is 0), and then
+// resumes at the pace the server showed it accepts. Several 429s during one
+// pause extend it but count as one episode.
 func (p *Pacer) Pause(retryAfter time.Duration) {
 	if p == nil {
 		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refusedLocked(p.nowLocked(), retryAfter)
+}
+
+// refusedLocked starts or extends a pause for a 429 to the call sent at.
+func (p *Pacer) refusedLocked(at time.Time, retryAfter time.Duration) {
 	if retryAfter <= 0 {
 		retryAfter = p.defaultPause
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	now := p.nowLocked()
+	p.resumeLocked() // a pause that is over but not yet resumed from
 	if !p.pausing {
-		p.paceLocked(now)
+		if at.Before(p.resumedAt) {
+			// Sent before the last episode ended: the pace learnt then
+			// already answers it, and the call is sent again at that pace.
+			return
+		}
 		p.pausing = true
 		p.pauses++
-		p.slow = max(p.lim.Limit()/2, p.floor)
-		p.logger.Warn("rate limited: pausing every call", "for", retryAfter, "resume_rate_per_s", float64(p.slow))
+		p.pauseStart = now
+		p.logger.Warn("rate limited (429): holding every call", "for", retryAfter)
 	}
 	if until := now.Add(retryAfter); until.After(p.pausedUntil) {
 		p.pausedUntil = until
 	}
 	close(p.wake)
 	p.wake = make(chan struct{})
+}
+
+// resumeLocked ends a pause whose time is over: it learns the server's
+// limit from the calls it accepted and sets the pace and the bucket.
+func (p *Pacer) resumeLocked() {
+	if !p.pausing || p.last.Before(p.pausedUntil) {
+		return
+	}
+	at := p.pausedUntil
+	p.pausing = false
+	p.resumedAt = at
+	w := float64(p.window)
+	// The pace now and the server's limit, in calls per window.
+	current := math.Inf(1)
+	if !p.pace.IsUnlimited() {
+		current = float64(p.pace.Limit()) * p.window.Seconds()
+	}
+	server := p.estimateLocked(p.pauseStart)
+	if server < 1 {
+		// No evidence: the server refused before accepting anything.
+		if !math.IsInf(current, 1) {
+			p.setPaceLocked(Rate{N: max(int(current/2), 1), Per: p.window})
+		}
+		p.logger.Info(fmt.Sprintf("the server refused before accepting any call; pacing at %s", p.pace))
+		p.refillLocked(at, 0)
+		return
+	}
+	limit := Rate{N: int(server), Per: p.window}
+	pace := Rate{N: max(int(Margin*min(server, current)+1e-9), 1), Per: p.window}
+	p.setPaceLocked(pace)
+	p.learnt = PaceMemory{Server: limit, Pace: pace, LearntAt: at}
+	p.logger.Info(fmt.Sprintf("the server allows about %s; pacing at %s", limit, pace))
+	// The burst to resume with: what the margin leaves of the window, less
+	// the calls the server counted in it and those still in flight.
+	recent := 0
+	for _, s := range p.accepted {
+		if float64(at.Sub(s)) < w && !s.After(p.pauseStart) {
+			recent++
+		}
+	}
+	p.refillLocked(at, float64(pace.N-recent-p.inFlight))
+}
+
+// estimateLocked returns the server's limit per window, rounded, as the
+// calls it accepted, sent by t, show it: the largest n*W/(t-s+W) over the
+// last n of them, the first of which was sent at s. 0 when there are none.
+func (p *Pacer) estimateLocked(t time.Time) float64 {
+	var sent []time.Time
+	for _, s := range p.accepted {
+		if !s.After(t) {
+			sent = append(sent, s)
+		}
+	}
+	slices.SortFunc(sent, func(a, b time.Time) int { return a.Compare(b) })
+	w := float64(p.window)
+	best := 0.0
+	for i, s := range sent {
+		best = max(best, float64(len(sent)-i)*w/(float64(t.Sub(s))+w))
+	}
+	return math.Round(best)
+}
+
+// setPaceLocked sets the pace (at most the configured rate) and its burst.
+func (p *Pacer) setPaceLocked(r Rate) {
+	if !p.rate.IsUnlimited() && r.Limit() >= p.rate.Limit() {
+		p.pace, p.paceBurst = p.rate, p.burst
+		return
+	}
+	p.pace = r
+	p.paceBurst = r.N
+	if !p.rate.IsUnlimited() {
+		p.paceBurst = min(r.N, p.burst)
+	}
+}
+
+// PaceMemory is what a Pacer learnt about its server, for the next run on
+// the project to start from (see Pacer.Memory and Pacer.Recall).
+type PaceMemory struct {
+	// Server is the server's limit as the calls it accepted showed it.
+	Server Rate
+	// Pace is the pace kept since: Margin of Server.
+	Pace Rate
+	// LearntAt is when the pace was learnt.
+	LearntAt time.Time
+	// Tokens is how many calls the bucket held at SavedAt, so that a run
+	// right after this one does not spend the server's window twice.
+	Tokens  float64
+	SavedAt time.Time
+}
+
+// Memory returns what p learnt (or recalled) about the server, with the
+// bucket as it is now; false when p has learnt nothing.
+func (p *Pacer) Memory() (PaceMemory, bool) {
+	if p == nil {
+		return PaceMemory{}, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.learnt.Pace.IsUnlimited() {
+		return PaceMemory{}, false
+	}
+	m := p.learnt
+	m.SavedAt = p.nowLocked()
+	if !p.pausing {
+		m.Tokens = max(p.lim.TokensAt(m.SavedAt), 0)
+	}
+	return m, true
+}
+
+// Recall starts p from what an earlier run learnt: its pace, unless the
+// configured rate is lower, with the tokens its bucket held then and those
+// refilled since. Call it before the first call.
+func (p *Pacer) Recall(m PaceMemory) {
+	if p == nil || m.Pace.IsUnlimited() {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.nowLocked()
+	p.learnt = m
+	p.setPaceLocked(m.Pace)
+	tokens := m.Tokens
+	if since := now.Sub(m.SavedAt); since > 0 && !p.pace.IsUnlimited() {
+		tokens += float64(p.pace.Limit()) * since.Seconds()
+	}
+	p.refillLocked(now, tokens)
+	p.logger.Info(fmt.Sprintf("pacing at %s, as learnt %s (the server allowed about %s)", p.pace, m.LearntAt.Format(time.DateOnly), m.Server))
 }
 
 // sleep waits d, or until wake closes (errWoken), or ctx ends.

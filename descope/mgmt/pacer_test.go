@@ -1,11 +1,16 @@
 package mgmt_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/descope-run/descope-run/descope/mgmt"
 	"golang.org/x/time/rate"
@@ -162,73 +167,153 @@ func TestPacerCancelGivesTokensBack(t *testing.T) {
 	mustWait(t, done)
 }
 
-func TestPacerPauseAndRecovery(t *testing.T) {
-	clock := newFakeClock()
-	p := mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 10, mgmt.WithClock(clock), mgmt.WithRecovery(time.Second))
-	ctx := context.Background()
-	p.Pause(2 * time.Second)
-	if s := p.Stats(); s.Pauses != 1 || !s.PausedUntil.Equal(clock.Now().Add(2*time.Second)) {
-		t.Errorf("stats = %+v, want one pause until +2s", s)
-	}
-	// The bucket is full, yet every waiter holds until the pause is over...
-	done := waitAsync(ctx, p, 1)
-	waitPending(t, clock, 2*time.Second)
-	clock.Advance(2 * time.Second)
-	// ...and then the saved-up tokens are gone and the pace is halved: 5/s.
-	waitPending(t, clock, 200*time.Millisecond)
-	if got := p.Stats().Limit; got != 5 {
-		t.Errorf("limit on resume = %v, want 5", got)
-	}
-	clock.Advance(200 * time.Millisecond)
-	mustWait(t, done)
-	// Additive increase: halfway through the recovery, halfway back.
-	clock.Advance(300 * time.Millisecond)
-	mustWait(t, waitAsync(ctx, p, 1))
-	if got := float64(p.Stats().Limit); math.Abs(got-7.5) > 1e-9 {
-		t.Errorf("limit halfway = %v, want 7.5", got)
-	}
-	clock.Advance(time.Second)
-	mustWait(t, waitAsync(ctx, p, 1))
-	if got := p.Stats().Limit; got != 10 {
-		t.Errorf("limit after recovery = %v, want 10", got)
+// accept feeds p n calls that the server accepted, sent evenly over spread
+// (all at once when spread is 0), answered at once; the clock ends spread later.
+func accept(p *mgmt.Pacer, clock *fakeClock, n int, spread time.Duration) {
+	for i := range n {
+		if i > 0 && spread > 0 {
+			clock.Advance(spread / time.Duration(n))
+		}
+		p.Answered(p.Sent(), http.StatusOK, 0)
 	}
 }
 
-// TestPacerPauseSlowsOncePerEpisode checks that several 429s in one pause
-// (concurrent calls refused together) halve the pace once, and the longest
-// Retry-After wins.
-func TestPacerPauseSlowsOncePerEpisode(t *testing.T) {
-	clock := newFakeClock()
-	p := mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 10, mgmt.WithClock(clock), mgmt.WithRecovery(time.Second))
-	p.Pause(time.Second)
-	p.Pause(3 * time.Second)
-	p.Pause(time.Second)
-	done := waitAsync(context.Background(), p, 1)
-	waitPending(t, clock, 3*time.Second)
-	clock.Advance(3 * time.Second)
-	waitPending(t, clock, 200*time.Millisecond)
-	clock.Advance(200 * time.Millisecond)
-	mustWait(t, done)
-	if s := p.Stats(); s.Pauses != 1 || s.Limit != 5 {
-		t.Errorf("stats = %+v, want 1 pause at 5/s", s)
-	}
-	// A 429 after the resume starts a new episode and halves again the pace
-	// reached by then: 0.2s into a 1s recovery from 5/s to 10/s, 6/s.
-	p.Pause(time.Second)
-	done = waitAsync(context.Background(), p, 1)
-	waitPending(t, clock, time.Second)
-	clock.Advance(time.Second)
-	waitPending(t, clock, time.Second/3)
-	if s := p.Stats(); s.Pauses != 2 || math.Abs(float64(s.Limit)-3) > 1e-9 {
-		t.Errorf("stats = %+v, want 2 pauses at 3/s", s)
-	}
-	clock.Advance(time.Second / 3)
-	mustWait(t, done)
+// refuse feeds p a 429 for a call sent now, asking for retryAfter.
+func refuse(p *mgmt.Pacer, retryAfter time.Duration) {
+	p.Answered(p.Sent(), http.StatusTooManyRequests, retryAfter)
 }
 
-// TestPacerPauseWakesWaiters checks that a waiter already holding a
-// reservation is held back by a pause that starts meanwhile.
-func TestPacerPauseWakesWaiters(t *testing.T) {
+// TestPacerLearnsLimit checks the pace and the burst a pacer resumes with
+// after a 429, from the calls the server accepted.
+func TestPacerLearnsLimit(t *testing.T) {
+	perSecond := func(n int) mgmt.Rate { return mgmt.Rate{N: n, Per: time.Second} }
+	tests := []struct {
+		name     string
+		rate     mgmt.Rate
+		evidence func(p *mgmt.Pacer, clock *fakeClock)
+		// inFlight calls are sent before the 429 and still unanswered
+		// when the pause ends.
+		inFlight int
+		// pause is the Retry-After (default 2s).
+		pause      time.Duration
+		server     mgmt.Rate
+		pace       mgmt.Rate
+		tokens     float64
+		wantLogged string
+	}{
+		{
+			name: "a full bucket drained at once",
+			rate: perSecond(20),
+			evidence: func(p *mgmt.Pacer, clock *fakeClock) {
+				accept(p, clock, 10, 0)
+			},
+			// The server's window is fresh after the 2 s pause: the burst
+			// is the pace less one (the bucket's jitter margin).
+			server: perSecond(10), pace: perSecond(9), tokens: 8,
+			wantLogged: "the server allows about 10/1s; pacing at 9/1s",
+		},
+		{
+			name: "calls spread over two windows",
+			rate: perSecond(20),
+			// A server allowing 10/s with a burst of 10 accepts 30
+			// calls sent at 15/s before it refuses.
+			evidence: func(p *mgmt.Pacer, clock *fakeClock) {
+				accept(p, clock, 30, 2*time.Second)
+			},
+			server: perSecond(10), pace: perSecond(9), tokens: 8,
+		},
+		{
+			name: "calls answered after the 429 count",
+			rate: perSecond(20),
+			evidence: func(p *mgmt.Pacer, clock *fakeClock) {
+				accept(p, clock, 6, 0)
+				late := []time.Time{p.Sent(), p.Sent(), p.Sent(), p.Sent()}
+				refuse(p, 2*time.Second)
+				for _, at := range late {
+					p.Answered(at, http.StatusOK, 0)
+				}
+			},
+			server: perSecond(10), pace: perSecond(9), tokens: 8,
+		},
+		{
+			name: "calls still in flight take from the burst",
+			rate: perSecond(20),
+			evidence: func(p *mgmt.Pacer, clock *fakeClock) {
+				accept(p, clock, 10, 0)
+			},
+			inFlight: 3,
+			server:   perSecond(10), pace: perSecond(9), tokens: 6,
+		},
+		{
+			name: "a server that allows more than the pace",
+			rate: perSecond(10),
+			// Another client shares the limit: the pace still drops.
+			evidence: func(p *mgmt.Pacer, clock *fakeClock) {
+				accept(p, clock, 30, 0)
+			},
+			server: perSecond(30), pace: perSecond(9), tokens: 8,
+		},
+		{
+			name: "documented Descope limit",
+			rate: mgmt.DefaultRate,
+			evidence: func(p *mgmt.Pacer, clock *fakeClock) {
+				accept(p, clock, 100, 0)
+			},
+			// After its 60 s back-off, a whole window is free again.
+			pause:  time.Minute,
+			server: mgmt.Rate{N: 100, Per: time.Minute}, pace: mgmt.Rate{N: 90, Per: time.Minute}, tokens: 89,
+			wantLogged: "the server allows about 100/60s; pacing at 90/60s",
+		},
+		{
+			name: "a pause shorter than the window",
+			rate: mgmt.DefaultRate,
+			evidence: func(p *mgmt.Pacer, clock *fakeClock) {
+				accept(p, clock, 100, 0)
+			},
+			// The 100 calls are still in the server's window: no burst.
+			pause:  10 * time.Second,
+			server: mgmt.Rate{N: 100, Per: time.Minute}, pace: mgmt.Rate{N: 90, Per: time.Minute}, tokens: 0,
+		},
+		{
+			name:     "no evidence halves the pace",
+			rate:     perSecond(20),
+			evidence: func(*mgmt.Pacer, *fakeClock) {},
+			pace:     perSecond(10), tokens: 0,
+			wantLogged: "the server refused before accepting any call; pacing at 10/1s",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := newFakeClock()
+			var log strings.Builder
+			logger := hclog.New(&hclog.LoggerOptions{Output: &log, Level: hclog.Info, DisableTime: true})
+			p := mgmt.NewPacer(tc.rate, tc.rate.N, mgmt.WithClock(clock), mgmt.WithPacerLogger(logger))
+			tc.evidence(p, clock)
+			for range tc.inFlight {
+				p.Sent()
+			}
+			pause := cmp.Or(tc.pause, 2*time.Second)
+			refuse(p, pause)
+			refuse(p, time.Second) // a call in flight with the first: the same episode
+			clock.Advance(pause)
+			s := p.Stats()
+			if s.Pauses != 1 || s.Server != tc.server || s.Pace != tc.pace {
+				t.Errorf("stats = %+v, want 1 pause, server %v, pace %v", s, tc.server, tc.pace)
+			}
+			if got := p.Tokens(); got != tc.tokens {
+				t.Errorf("burst on resuming = %v, want %v", got, tc.tokens)
+			}
+			if tc.wantLogged != "" && strings.Count(log.String(), tc.wantLogged) != 1 {
+				t.Errorf("log does not say %q once:\n%s", tc.wantLogged, log.String())
+			}
+		})
+	}
+}
+
+// TestPacerPauseHoldsWaiters checks that every waiter, even one whose
+// reservation was due, holds until the pause is over, and that the tokens
+// saved up before it are gone after it.
+func TestPacerPauseHoldsWaiters(t *testing.T) {
 	clock := newFakeClock()
 	p := mgmt.NewPacer(mgmt.Rate{N: 1, Per: time.Second}, 1, mgmt.WithClock(clock))
 	ctx := context.Background()
@@ -238,6 +323,9 @@ func TestPacerPauseWakesWaiters(t *testing.T) {
 	done := waitAsync(ctx, p, 1)
 	waitPending(t, clock, time.Second)
 	p.Pause(5 * time.Second)
+	if s := p.Stats(); s.Pauses != 1 || !s.PausedUntil.Equal(clock.Now().Add(5*time.Second)) {
+		t.Errorf("stats = %+v, want one pause until +5s", s)
+	}
 	waitPending(t, clock, 5*time.Second)
 	clock.Advance(time.Second)
 	select {
@@ -246,10 +334,36 @@ func TestPacerPauseWakesWaiters(t *testing.T) {
 	default:
 	}
 	clock.Advance(4 * time.Second)
-	// Resumed at half of 1/s, from an empty bucket.
-	waitPending(t, clock, 2*time.Second)
-	clock.Advance(2 * time.Second)
+	// No call was accepted, so there is no evidence: half of 1/s is
+	// still 1/s, from an empty bucket.
+	waitPending(t, clock, time.Second)
+	clock.Advance(time.Second)
 	mustWait(t, done)
+}
+
+// TestPacerOneEpisode checks that a 429 to a call sent before the pause
+// ended belongs to that episode, while one sent after starts another that
+// lowers the pace again.
+func TestPacerOneEpisode(t *testing.T) {
+	clock := newFakeClock()
+	p := mgmt.NewPacer(mgmt.Rate{N: 20, Per: time.Second}, 20, mgmt.WithClock(clock))
+	accept(p, clock, 10, 0)
+	stale := p.Sent()
+	refuse(p, 2*time.Second)
+	clock.Advance(2 * time.Second)
+	p.Answered(stale, http.StatusTooManyRequests, time.Second)
+	if s := p.Stats(); s.Pauses != 1 || !s.PausedUntil.IsZero() || s.Pace.N != 9 {
+		t.Fatalf("after a stale 429: stats = %+v, want 1 pause, not paused, 9/1s", s)
+	}
+	// The server accepts 8 more, then refuses: it allows less than it
+	// showed (another client took its share).
+	accept(p, clock, 8, 0)
+	refuse(p, time.Second)
+	clock.Advance(time.Second)
+	// The last 8 calls, in a window, make 8/1s; 90% of it is 7/1s.
+	if s := p.Stats(); s.Pauses != 2 || s.Server.N != 8 || s.Pace.N != 7 {
+		t.Errorf("after a second episode: stats = %+v, want 2 pauses, server 8/1s, pace 7/1s", s)
+	}
 }
 
 func TestPacerDefaultPause(t *testing.T) {
@@ -260,6 +374,46 @@ func TestPacerDefaultPause(t *testing.T) {
 	waitPending(t, clock, 3*time.Second)
 	clock.Advance(3*time.Second + 200*time.Millisecond)
 	mustWait(t, done)
+}
+
+// TestPacerMemory checks that a new pacer recalling what another learnt
+// starts at its pace, with the tokens it left and those refilled since,
+// and that the configured rate stays the cap.
+func TestPacerMemory(t *testing.T) {
+	clock := newFakeClock()
+	first := mgmt.NewPacer(mgmt.Rate{N: 20, Per: time.Second}, 20, mgmt.WithClock(clock))
+	if _, ok := first.Memory(); ok {
+		t.Fatal("a pacer that learnt nothing has a memory")
+	}
+	accept(first, clock, 10, 0)
+	refuse(first, 2*time.Second)
+	clock.Advance(2 * time.Second)
+	if err := first.Wait(context.Background(), 5); err != nil {
+		t.Fatal(err)
+	}
+	m, ok := first.Memory()
+	if !ok || m.Server.N != 10 || m.Pace.N != 9 || m.Tokens != 3 || !m.SavedAt.Equal(clock.Now()) {
+		t.Fatalf("memory = %+v, %v; want server 10/1s, pace 9/1s, 3 tokens left", m, ok)
+	}
+
+	clock.Advance(time.Second / 9)
+	next := mgmt.NewPacer(mgmt.Rate{N: 20, Per: time.Second}, 20, mgmt.WithClock(clock))
+	next.Recall(m)
+	if s := next.Stats(); s.Pace != m.Pace || s.Server != m.Server {
+		t.Errorf("recalled stats = %+v, want pace %v, server %v", s, m.Pace, m.Server)
+	}
+	if got := next.Tokens(); math.Abs(got-4) > 1e-9 {
+		t.Errorf("recalled tokens = %v, want 3 left and 1 refilled", got)
+	}
+
+	capped := mgmt.NewPacer(mgmt.Rate{N: 5, Per: time.Second}, 5, mgmt.WithClock(clock))
+	capped.Recall(m)
+	if s := capped.Stats(); s.Pace.N != 5 {
+		t.Errorf("a lower --rate: pace %v, want 5/1s", s.Pace)
+	}
+	if again, _ := capped.Memory(); again.Pace != m.Pace {
+		t.Errorf("a capped pacer forgot the learnt pace: %+v", again)
+	}
 }
 
 func TestPacerUnlimitedAndNil(t *testing.T) {
@@ -349,17 +503,22 @@ func TestPrepaidCallIgnoresOthersReservations(t *testing.T) {
 	mustWait(t, waiter)
 }
 
-// TestPrepaidCallHoldsDuringPause checks that a prepaid call still waits out a pause.
+// TestPrepaidCallHoldsDuringPause checks that a prepaid call still waits
+// out a pause, and then for a token of the bucket: the pause voided the one
+// it carried.
 func TestPrepaidCallHoldsDuringPause(t *testing.T) {
 	rec, clock, pacer, c := rolesClient(t, mgmt.Rate{N: 10, Per: time.Second}, 10)
 	pacer.Pause(2 * time.Second)
 	done := make(chan error, 1)
 	go func() { _, err := c.LoadAllRoles(mgmt.WithPrepaid(context.Background(), 1)); done <- err }()
 	waitPending(t, clock, 2*time.Second)
-	if n := len(rec.requests()); n != 0 {
-		t.Fatalf("%d requests during the pause", n)
-	}
 	clock.Advance(2 * time.Second)
+	// No evidence: half the pace, 5/s, from an empty bucket.
+	waitPending(t, clock, 200*time.Millisecond)
+	if n := len(rec.requests()); n != 0 {
+		t.Fatalf("%d requests before a token was due", n)
+	}
+	clock.Advance(200 * time.Millisecond)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"time"
 )
 
@@ -78,7 +79,9 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 		if err := c.pacer.take(ctx); err != nil {
 			return fmt.Errorf("%s: %w", cl.op, err)
 		}
+		sentAt := c.pacer.sent()
 		data, err := c.send(ctx, cl, payload, attempt)
+		c.pacer.answered(sentAt, answerStatus(err), retryAfter(err))
 		if err == nil {
 			return cl.decode(data)
 		}
@@ -86,14 +89,12 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 		case ctx.Err() != nil:
 			return err
 		case IsRateLimited(err):
+			// The pacer holds every call for the pause (answered started it).
 			limited++
-			var e *Error
-			errors.As(err, &e)
-			c.pacer.Pause(e.RetryAfter)
 			if limited > c.retry.MaxRateLimited {
 				return err
 			}
-			c.logger.Debug("rate limited; retrying after the pause", "op", cl.op, "retry_after", e.RetryAfter)
+			c.logger.Debug("rate limited; retrying after the pause", "op", cl.op, "retry_after", retryAfter(err))
 		case IsTransient(err):
 			transient++
 			if transient >= c.retry.MaxAttempts {
@@ -123,6 +124,28 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 			return err
 		}
 	}
+}
+
+// answerStatus is the HTTP status the server answered a call with: 200 for
+// success, the *Error's status, or 0 when no answer came.
+func answerStatus(err error) int {
+	var e *Error
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.As(err, &e):
+		return e.Status
+	}
+	return 0
+}
+
+// retryAfter is the Retry-After of a 429, else 0.
+func retryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // checkLanded asks cl.landed, when set, whether a create took effect.
