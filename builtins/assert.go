@@ -140,10 +140,11 @@ func assertFails(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 }
 
 // gotWant shows two values that should be equal: on one line when they are
-// short, else one per line, followed by where they differ.
+// short and look different, else one per line, followed by where they
+// differ (two tenants of the same id look alike: their fields differ).
 func gotWant(got, want starlark.Value) string {
 	g, w := repr(got), repr(want)
-	if !long(g, w) {
+	if !long(g, w) && g != w {
 		return fmt.Sprintf("got %s, want %s", g, w)
 	}
 	var b strings.Builder

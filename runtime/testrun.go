@@ -404,8 +404,8 @@ func (r *testRunner) runTest(ctx context.Context, l *loader, file string, fn *st
 	thread, stop := r.thread(ctx, l, file, name)
 	builtins.SetCollector(thread, builtins.NewCollector())
 	var failure string
-	if n := fn.NumParams(); n > 0 {
-		failure = fmt.Sprintf("%s: %s takes %d parameters; a test function takes none", fn.Position(), name, n)
+	if fn.NumParams() > 0 {
+		failure = fmt.Sprintf("%s: %s has parameters, but a test function is called with none: %s()", fn.Position(), name, name)
 	} else if _, err := starlark.Call(thread, fn, nil, nil); err != nil {
 		failure = r.describeFailure(err, predeclared)
 	}
