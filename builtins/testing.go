@@ -34,8 +34,8 @@ func (d *declarer) collector(thread *starlark.Thread) *Collector {
 // otherwise. A test declares a fragment of a config, so references to
 // objects it does not declare (a parent, a role's permissions) are checked
 // only when check is True, and then fail as they would in eval.
-func Test(c *Collector, files Files, vars *starlark.Dict) (modules, tests starlark.StringDict) {
-	modules = Config(c, files, NewVars(vars))
+func Test(c *Collector, files Files, vars *Vars) (modules, tests starlark.StringDict) {
+	modules = Config(c, files, vars)
 	tests = make(starlark.StringDict, len(modules)+2)
 	for k, v := range modules {
 		tests[k] = v

@@ -28,9 +28,10 @@ import (
 
 // GoldenCommands documents the commands a golden script may use beyond
 // testscript's own (cmp, stdout, exists, ...).
-const GoldenCommands = `descope-run ARGS...            run descope-run in the script's copy of the workspace ('!' expects a failure)
+const GoldenCommands = `descope-run ARGS...              run descope-run in the script's copy of the workspace ('!': expect a failure)
 exitcode N descope-run ARGS...  run it and expect exit code N
-seed FILE                       make FILE (a descope.State in JSON, as eval prints it) the local project of the id in its project.id`
+seed FILE                       make FILE (a state in JSON, as eval prints it) the local project
+                                of the id in its project.id`
 
 // runGolden runs one golden script as one test named after the file.
 func (r *testRunner) runGolden(ctx context.Context, tf testFile) {

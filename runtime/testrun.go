@@ -337,7 +337,7 @@ func (r *testRunner) runStar(ctx context.Context, tf testFile) error {
 	r.emit(TestEvent{Action: TestStart, File: tf.name})
 
 	fileState := builtins.NewCollector()
-	modules, predeclared := builtins.Test(fileState, tw.ws, tw.vars)
+	modules, predeclared := builtins.Test(fileState, tw.ws, builtins.NewVars(tw.vars))
 	l := &loader{ws: tw.ws, predeclared: modules, modules: make(map[string]*module)}
 	globals, err := r.execTestFile(ctx, l, tf.name, predeclared)
 	if err != nil {
