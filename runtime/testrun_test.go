@@ -12,23 +12,8 @@ import (
 	"time"
 )
 
-// writeTree writes files (slash-separated paths relative to dir).
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func TestFindTests(t *testing.T) {
-	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{
+	dir := writeWorkspace(t, map[string]string{
 		"ws/descope-run.yaml":               "",
 		"ws/a_test.star":                    "",
 		"ws/lib/b_test.star":                "",
@@ -79,8 +64,7 @@ func TestFindTests(t *testing.T) {
 // TestRunTestsEvents checks the events of a run: a passing test, a failing
 // one with its output, print(), a file that does not evaluate, -run.
 func TestRunTestsEvents(t *testing.T) {
-	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{
+	dir := writeWorkspace(t, map[string]string{
 		"descope-run.yaml": "",
 		"a_test.star": `
 def test_pass():
