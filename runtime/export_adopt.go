@@ -95,8 +95,7 @@ func (a *adopter) noteOnce(msg string) {
 // note each). ok is false when the builtin refuses the required keywords
 // alone, with a note saying that what is dropped.
 func (a *adopter) declare(what string, d decl, required int) (decl, bool) {
-	err := a.check.call(d)
-	if err == nil {
+	if a.check.in("declarations", d) == nil {
 		return d, true
 	}
 	base := decl{fn: d.fn, args: d.args[:required]}
@@ -229,7 +228,7 @@ func (a *adopter) exportedTenants() []*descope.Tenant {
 		if !selected[t.ID] {
 			continue
 		}
-		if err := a.check.call(decl{fn: "tenant", args: []arg{{"id", t.ID}, {"name", t.Name}}}); err != nil {
+		if err := a.check.in("tenant ids", decl{fn: "tenant", args: []arg{{"id", t.ID}, {"name", t.Name}}}); err != nil {
 			a.note("tenant %q is not exported: %s", t.ID, err)
 			continue
 		}
@@ -297,7 +296,7 @@ func (a *adopter) settings(what string, t *descope.Tenant) map[string]any {
 		}
 	}
 	base := []arg{{"id", t.ID}, {"name", t.Name}}
-	if a.check.call(decl{fn: "tenant", args: append(slices.Clone(base), arg{"settings", kw})}) == nil {
+	if a.check.in("settings", decl{fn: "tenant", args: append(slices.Clone(base), arg{"settings", kw})}) == nil {
 		return kw
 	}
 	for _, k := range slices.Sorted(maps.Keys(kw)) {
@@ -423,12 +422,17 @@ func isAre(n int) string {
 	return "are"
 }
 
-// checker runs a declaration through the config builtin it calls, with
-// nothing else declared, to learn whether a config can hold it.
+// checker runs a declaration through the config builtin it calls, to learn
+// whether a config can hold it.
 type checker struct {
+	// prog calls a builtin from Starlark, for flow() and theme(), which
+	// need a calling file.
 	prog *starlark.Program
 	// doc is the document a flow or theme being checked reads.
 	doc map[string]any
+	// shared are the builtins of the checks that share a collector, by
+	// pass (see in).
+	shared map[string]starlark.StringDict
 }
 
 // checkSource is the program a checker runs: the builtin f with the
@@ -441,19 +445,48 @@ func newChecker() *checker {
 	if err != nil {
 		panic(fmt.Sprintf("export: compile %q: %v", checkSource, err))
 	}
-	return &checker{prog: prog}
+	return &checker{prog: prog, shared: map[string]starlark.StringDict{}}
 }
 
-// call calls d's builtin with d's keywords and returns its error, if any,
-// as the builtin words it.
+// call calls d's builtin with d's keywords, with nothing else declared,
+// and returns its error, if any, as the builtin words it.
 func (c *checker) call(d decl) error {
-	kw := starlark.NewDict(len(d.args))
-	for _, a := range d.args {
-		_ = kw.SetKey(starlark.String(a.name), builtins.FromGo(a.value))
+	return c.run(builtins.Config(builtins.NewCollector(), c, nil), d)
+}
+
+// in is call with the declarations made so far in pass: cheaper, for a
+// pass that declares each key once (the keys of a live project are
+// unique).
+func (c *checker) in(pass string, d decl) error {
+	pre, ok := c.shared[pass]
+	if !ok {
+		pre = builtins.Config(builtins.NewCollector(), c, nil)
+		c.shared[pass] = pre
 	}
-	predeclared := builtins.Config(builtins.NewCollector(), c, nil)
-	env := starlark.StringDict{"f": predeclared[d.fn], "kw": kw}
-	_, err := c.prog.Init(&starlark.Thread{Name: "export check"}, env)
+	return c.run(pre, d)
+}
+
+func (c *checker) run(predeclared starlark.StringDict, d decl) error {
+	thread := &starlark.Thread{Name: "export check"}
+	var err error
+	if d.fn == "flow" || d.fn == "theme" {
+		kw := starlark.NewDict(len(d.args))
+		for _, a := range d.args {
+			_ = kw.SetKey(starlark.String(a.name), builtins.FromGo(a.value))
+		}
+		_, err = c.prog.Init(thread, starlark.StringDict{"f": predeclared[d.fn], "kw": kw})
+	} else {
+		var args starlark.Tuple
+		var kwargs []starlark.Tuple
+		for _, a := range d.args {
+			if a.name == "" {
+				args = append(args, builtins.FromGo(a.value))
+			} else {
+				kwargs = append(kwargs, starlark.Tuple{starlark.String(a.name), builtins.FromGo(a.value)})
+			}
+		}
+		_, err = starlark.Call(thread, predeclared[d.fn], args, kwargs)
+	}
 	var ee *starlark.EvalError
 	if errors.As(err, &ee) {
 		return errors.New(ee.Msg)

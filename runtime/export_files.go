@@ -8,8 +8,6 @@ import (
 	"strings"
 	"unicode"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/descope-run/descope-run/descope"
 )
 
@@ -52,11 +50,7 @@ func exportFiles(m *exportModel, opts *ExportOptions) (map[string][]byte, error)
 	var defaults []arg
 	if asData {
 		defaults = dataDefaults(m.tenants)
-		data, err := tenantsData(m, defaults)
-		if err != nil {
-			return nil, err
-		}
-		files[exportTenantsData] = data
+		files[exportTenantsData] = tenantsData(m, defaults)
 		files[exportTenantsLib] = []byte(tenantsLib)
 	}
 	files[exportEntry] = []byte(entryScript(m, defaults, asData))
@@ -251,39 +245,30 @@ func canonicalValue(v any) string {
 
 // tenantsData returns data/tenants.yaml: one entry per tenant, its keywords
 // in tenant()'s order, without the values that defaults give.
-func tenantsData(m *exportModel, defaults []arg) ([]byte, error) {
-	seq := &yaml.Node{Kind: yaml.SequenceNode}
+func tenantsData(m *exportModel, defaults []arg) []byte {
+	var b strings.Builder
+	writeComment(&b, "", fmt.Sprintf("The tenants of %s, one entry each, parents before their sub-tenants. "+
+		"main.star declares them with %s: an entry's keys are tenant() keywords; "+
+		"a key left out takes its value from the defaults in main.star, and null leaves the field unmanaged.",
+		m.projectLabel(), exportTenantsLib))
+	b.WriteString("\n")
+	defs := decl{args: defaults}
 	for _, t := range m.tenants {
-		entry := &yaml.Node{Kind: yaml.MappingNode}
-		add := func(k string, v any) error {
-			n, err := yamlNode(v)
-			if err != nil {
-				return fmt.Errorf("tenant %q: %s: %w", t.args[0].value, k, err)
-			}
-			entry.Content = append(entry.Content, yamlString(k), n)
-			return nil
-		}
+		indent := "- "
 		for _, k := range tenantKeywords {
 			v, set := t.get(k)
-			def, hasDefault := (&decl{args: defaults}).get(k)
+			def, hasDefault := defs.get(k)
 			switch {
 			case !set && !hasDefault, set && hasDefault && canonicalValue(def) == canonicalValue(v):
 				continue
 			case !set:
 				v = nil // unmanaged
 			}
-			if err := add(k, v); err != nil {
-				return nil, err
-			}
+			writeYAMLEntry(&b, indent, k, v)
+			indent = "  "
 		}
-		seq.Content = append(seq.Content, entry)
 	}
-	var comment strings.Builder
-	writeComment(&comment, "", fmt.Sprintf("The tenants of %s, one entry each, parents before their sub-tenants. "+
-		"main.star declares them with %s: an entry's keys are tenant() keywords; "+
-		"a key left out takes its value from the defaults in main.star, and null leaves the field unmanaged.",
-		m.projectLabel(), exportTenantsLib))
-	return encodeYAML(strings.TrimSuffix(comment.String(), "\n"), seq)
+	return []byte(b.String())
 }
 
 // tenantsLib is lib/tenants.star, the template that declares the tenants of
@@ -339,15 +324,6 @@ func workspaceConfig(m *exportModel, opts *ExportOptions) []byte {
 	b.WriteString("projects:\n")
 	fmt.Fprintf(&b, "  %s:\n    id: %s\n    key_env: %s\n", yamlScalar(name), yamlScalar(m.projectID), yamlScalar(keyEnv))
 	return b.Bytes()
-}
-
-// yamlScalar returns s as a one-line YAML string scalar.
-func yamlScalar(s string) string {
-	out, err := yaml.Marshal(yamlString(s))
-	if err != nil {
-		panic(fmt.Sprintf("export: yaml: %v", err))
-	}
-	return strings.TrimSuffix(string(out), "\n")
 }
 
 // slug returns name in lowercase ASCII letters and digits, runs of anything

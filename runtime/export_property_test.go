@@ -73,6 +73,14 @@ func runExportCase(t *testing.T, where string, seed uint64) {
 	if res.LocalCopy == "" && where == "local" {
 		t.Errorf("seed %d: export of a local project made no copy of it", seed)
 	}
+	for path, data := range readTree(t, dir) {
+		if filepath.Ext(path) != ".star" {
+			continue
+		}
+		if formatted, err := FormatStar(path, data); err != nil || !bytes.Equal(formatted, data) {
+			t.Errorf("seed %d: descope-run fmt changes %s (%v):\n%s", seed, path, err, formatted)
+		}
+	}
 
 	// A second export of the same project writes the same bytes.
 	again := opts
@@ -123,7 +131,7 @@ func planExported(t *testing.T, dir string, real bool, target *Target) {
 
 // localExportTarget returns the local project id of a new workspace,
 // holding live.
-func localExportTarget(t *testing.T, id string, live *descope.State) *Target {
+func localExportTarget(t testing.TB, id string, live *descope.State) *Target {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), "ws")
 	if err := os.MkdirAll(root, 0o755); err != nil {

@@ -15,8 +15,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"gopkg.in/yaml.v3"
+	"unicode"
+	"unicode/utf8"
 )
 
 // lineWidth is the width a generated line stays within when it can: a call
@@ -249,80 +249,124 @@ func writeComment(b io.StringWriter, indent, text string) {
 	}
 }
 
-// yamlNode returns v as a YAML node that yaml.v3 (and so load_yaml) reads
-// back as v: lists of scalars and maps of scalars in flow style, strings
-// quoted where a plain scalar would read as something else.
-func yamlNode(v any) (*yaml.Node, error) {
+// YAML is written here rather than by yaml.v3's encoder, which takes time
+// quadratic in the length of a sequence (ten seconds for 10,000 tenants).
+// The writer is small because the data is: scalars, lists of scalars, and
+// maps of those. Every string a plain scalar could misread is written
+// double-quoted with Go's quoting, whose escapes are a subset of YAML's.
+
+// yamlScalar returns a scalar as YAML reads it back.
+func yamlScalar(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return strconv.FormatBool(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int:
+		return strconv.Itoa(v)
+	case float64:
+		return starFloat(v)
+	case json.Number:
+		return v.String()
+	case string:
+		if yamlPlain(v) {
+			return v
+		}
+		return strconv.Quote(v)
+	}
+	panic(fmt.Sprintf("export: no YAML scalar for %T", v))
+}
+
+// yamlPlain reports whether s can be written as a plain scalar, in block
+// and flow context alike, that every YAML reader (1.1 and 1.2) reads as the
+// string s. It is conservative: letters, digits and " ._-@/+" only, starting
+// with a letter, a digit, '_' or '/', not ending with a space, not a word
+// that reads as a boolean or null, and, when it starts with a digit,
+// holding a letter that no number has.
+func yamlPlain(s string) bool {
+	if s == "" || strings.HasSuffix(s, " ") || yamlWords[strings.ToLower(s)] {
+		return false
+	}
+	numberish := true
+	for i, r := range s {
+		switch {
+		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'):
+			if !strings.ContainsRune("abcdefoxABCDEFOX", r) {
+				numberish = false
+			}
+		case r >= '0' && r <= '9', r == '_', r == '/':
+		case r == ' ' || r == '.' || r == '-' || r == '@' || r == '+':
+			if i == 0 {
+				return false
+			}
+		case r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			numberish = false
+		default:
+			return false
+		}
+	}
+	return !(numberish && s[0] >= '0' && s[0] <= '9')
+}
+
+// yamlWords are the plain scalars some YAML reader takes for a boolean or
+// null, in lowercase.
+var yamlWords = map[string]bool{
+	"true": true, "false": true, "yes": true, "no": true, "on": true, "off": true, "y": true, "n": true, "null": true,
+}
+
+// yamlFlow returns v in flow style: a scalar, [a, b] or {k: v}.
+func yamlFlow(v any) string {
 	switch v := v.(type) {
 	case []string, []any:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
-		for _, x := range listItems(v) {
-			c, err := yamlNode(x)
-			if err != nil {
-				return nil, err
-			}
-			if c.Kind != yaml.ScalarNode {
-				n.Style = 0
-			}
-			n.Content = append(n.Content, c)
+		items := listItems(v)
+		parts := make([]string, len(items))
+		for i, x := range items {
+			parts[i] = yamlFlow(x)
 		}
-		return n, nil
+		return "[" + strings.Join(parts, ", ") + "]"
 	case map[string]any:
-		n := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
-		for _, k := range slices.Sorted(maps.Keys(v)) {
-			c, err := yamlNode(v[k])
-			if err != nil {
-				return nil, err
-			}
-			if c.Kind != yaml.ScalarNode || len(v) > 4 {
-				n.Style = 0
-			}
-			n.Content = append(n.Content, yamlString(k), c)
+		keys := slices.Sorted(maps.Keys(v))
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = yamlScalar(k) + ": " + yamlFlow(v[k])
 		}
-		return n, nil
-	case string:
-		return yamlString(v), nil
-	case float64:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: starFloat(v)}, nil
-	case json.Number:
-		return &yaml.Node{Kind: yaml.ScalarNode, Value: v.String()}, nil
+		return "{" + strings.Join(parts, ", ") + "}"
 	}
-	n := new(yaml.Node)
-	if err := n.Encode(v); err != nil {
-		return nil, fmt.Errorf("export: yaml: %w", err)
-	}
-	return n, nil
+	return yamlScalar(v)
 }
 
-// yamlString returns a string scalar: plain when that reads back as the same
-// string, else double-quoted (which escapes what does not print, so that no
-// reader takes a character such as U+2028 for a line break).
-func yamlString(s string) *yaml.Node {
-	n := new(yaml.Node)
-	// yaml.v3 quotes what YAML 1.1 readers would take for another type
-	// ("yes", "12:30") as well.
-	if err := n.Encode(s); err != nil {
-		panic(fmt.Sprintf("export: yaml: %v", err))
+// writeYAMLEntry writes one "key: value" line of a mapping at indent (the
+// first line of a sequence item has "- " in its indent): scalars and lists
+// in flow style, and maps too when short and flat, else one key a line
+// under it.
+func writeYAMLEntry(b *strings.Builder, indent, key string, v any) {
+	b.WriteString(indent + yamlScalar(key) + ":")
+	m, isMap := v.(map[string]any)
+	if !isMap || len(m) == 0 || yamlFlat(m) {
+		b.WriteString(" " + yamlFlow(v) + "\n")
+		return
 	}
-	if strings.ContainsFunc(s, func(r rune) bool { return !strconv.IsPrint(r) || r > 0x7e && r < 0xa0 }) {
-		n.Style = yaml.DoubleQuotedStyle
+	b.WriteString("\n")
+	inner := strings.Repeat(" ", len(indent)+2)
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		writeYAMLEntry(b, inner, k, m[k])
 	}
-	return n
 }
 
-// encodeYAML writes a document: the comment, then n.
-func encodeYAML(comment string, n *yaml.Node) ([]byte, error) {
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	doc := &yaml.Node{Kind: yaml.DocumentNode, HeadComment: comment, Content: []*yaml.Node{n}}
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("export: yaml: %w", err)
+// yamlFlat reports whether a map is written on one line: four keys at most,
+// no nested map, 60 characters at most.
+func yamlFlat(m map[string]any) bool {
+	if len(m) > 4 {
+		return false
 	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("export: yaml: %w", err)
+	for _, v := range m {
+		if _, ok := v.(map[string]any); ok {
+			return false
+		}
 	}
-	return b.Bytes(), nil
+	return len(yamlFlow(m)) <= 60
 }
 
 // encodeDocument pretty-prints a flow or theme document: keys sorted, two
