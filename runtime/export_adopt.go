@@ -108,7 +108,7 @@ func (a *adopter) declare(what string, d decl, required int) (decl, bool) {
 	for _, x := range d.args[required:] {
 		one := decl{fn: d.fn, args: append(slices.Clone(base.args), x)}
 		if err := a.check.call(one); err != nil {
-			a.note("%s: %s is left unmanaged: %s", what, x.name, err)
+			a.note("%s: %s left unmanaged: %s", what, x.name, err)
 			continue
 		}
 		out.args = append(out.args, x)
@@ -168,7 +168,7 @@ func (a *adopter) roleDecl(r *descope.Role) (decl, bool) {
 		case len(missing) > 0 && !a.kinds[descope.KindPermission]:
 			a.noteOnce("the permissions of roles are left unmanaged: --kinds leaves out permission")
 		case len(missing) > 0:
-			a.note("%s: permissions are left unmanaged: %s %s not exported", what, quoteList(missing), isAre(len(missing)))
+			a.note("%s: permissions left unmanaged: %s %s not exported", what, quoteList(missing), isAre(len(missing)))
 		default:
 			args = append(args, arg{"permissions", slices.Clone(*r.Permissions)})
 		}
@@ -261,7 +261,7 @@ func (a *adopter) tenantDecls() error {
 			if a.tenants[p] {
 				args = append(args, arg{"parent", p})
 			} else {
-				a.note("%s: parent %q is left unmanaged: that tenant is not exported", what, p)
+				a.note("%s: parent %q left unmanaged: that tenant is not exported", what, p)
 			}
 		}
 		if t.DefaultRoles != nil {
@@ -269,7 +269,7 @@ func (a *adopter) tenantDecls() error {
 			case len(missing) > 0 && !a.kinds[descope.KindRole]:
 				a.noteOnce("the default roles of tenants are left unmanaged: --kinds leaves out role")
 			case len(missing) > 0:
-				a.note("%s: default_roles are left unmanaged: %s %s no project role this config declares (a config names project roles only)",
+				a.note("%s: default_roles left unmanaged: %s %s no project role this config declares (a config names project roles only)",
 					what, quoteList(missing), isAre(len(missing)))
 			default:
 				args = append(args, arg{"default_roles", slices.Clone(*t.DefaultRoles)})
@@ -302,7 +302,7 @@ func (a *adopter) settings(what string, t *descope.Tenant) map[string]any {
 	for _, k := range slices.Sorted(maps.Keys(kw)) {
 		one := map[string]any{k: kw[k]}
 		if err := a.check.call(decl{fn: "tenant", args: append(slices.Clone(base), arg{"settings", one})}); err != nil {
-			a.note("%s: settings.%s is left unmanaged: %s", what, k, err)
+			a.note("%s: settings.%s left unmanaged: %s", what, k, err)
 			delete(kw, k)
 		}
 	}

@@ -179,20 +179,20 @@ func authorizationComment(m *exportModel) string {
 	return text
 }
 
-// writeCalls writes the calls ds, with a blank line on either side of a
-// call that takes more than one line.
+// writeCalls writes the calls ds, with a blank line between them when one
+// takes more than one line.
 func writeCalls(b *strings.Builder, ds []decl) {
-	wasLong := false
+	calls := make([]string, len(ds))
+	sep := ""
 	for i, d := range ds {
 		var call strings.Builder
 		writeCall(&call, d)
-		long := strings.Count(call.String(), "\n") > 1
-		if i > 0 && (long || wasLong) {
-			b.WriteString("\n")
+		calls[i] = call.String()
+		if strings.Count(calls[i], "\n") > 1 {
+			sep = "\n"
 		}
-		b.WriteString(call.String())
-		wasLong = long
 	}
+	b.WriteString(strings.Join(calls, sep))
 }
 
 // dataDefaults returns the defaults of the data entries: tenantDefaults for

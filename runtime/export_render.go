@@ -20,8 +20,12 @@ import (
 )
 
 // lineWidth is the width a generated line stays within when it can: a call
-// or a literal that does not fit is broken one element a line.
-const lineWidth = 79
+// or a literal that does not fit is broken one element a line. Comments
+// wrap at commentWidth.
+const (
+	lineWidth    = 99
+	commentWidth = 79
+)
 
 // starIndent is the indentation of a broken call or literal, as buildifier
 // writes it.
@@ -224,7 +228,7 @@ func keyword(name string) string {
 	return name + " = "
 }
 
-// writeComment writes text as # comment lines, wrapped at lineWidth; "\n"
+// writeComment writes text as # comment lines, wrapped at commentWidth; "\n"
 // starts a paragraph.
 func writeComment(b io.StringWriter, indent, text string) {
 	for _, para := range strings.Split(text, "\n") {
@@ -239,7 +243,7 @@ func writeComment(b io.StringWriter, indent, text string) {
 			hang = "  "
 		}
 		for i, w := range strings.Fields(para) {
-			if i > 0 && len(line)+1+len(w) > lineWidth {
+			if i > 0 && len(line)+1+len(w) > commentWidth {
 				b.WriteString(line + "\n")
 				line = indent + "#" + hang
 			}

@@ -118,7 +118,7 @@ func TestWriteCall(t *testing.T) {
 		name: "long call one keyword a line, long values broken",
 		d: decl{fn: "tenant", args: []arg{
 			{"id", "acme"}, {"name", "Acme Corporation"},
-			{"domains", []string{"acme.com", "acme-corporation.example.com", "acme.co.uk", "acme.de"}},
+			{"domains", []string{"acme.com", "acme-corporation.example.com", "acme.co.uk", "acme.de", "acme-industries.example.org"}},
 			{"attributes", map[string]any{"plan": "enterprise", "seats": int64(50)}},
 		}},
 		want: `tenant(
@@ -129,6 +129,7 @@ func TestWriteCall(t *testing.T) {
         "acme-corporation.example.com",
         "acme.co.uk",
         "acme.de",
+        "acme-industries.example.org",
     ],
     attributes = {"plan": "enterprise", "seats": 50},
 )

@@ -152,6 +152,9 @@ func (f *Factory) settingsPace(ws *runtime.Workspace, t *runtime.Target, n int) 
 	r := p.Rate()
 	// The burst covers the first calls, the reads before these included.
 	d := time.Duration(max(0, n+5-p.Burst())) * r.Per / time.Duration(r.N)
+	if d < time.Second {
+		return fmt.Sprintf(" (within the burst of %s)", r)
+	}
 	return fmt.Sprintf(": about %s at %s", d.Round(time.Second), r)
 }
 
