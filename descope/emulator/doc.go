@@ -21,9 +21,12 @@
 // # What it emulates
 //
 //   - Tenants (create, update, delete, load, load all, search, settings,
-//     default roles), flows (list, delete, v2 export and import), the theme (v2
-//     export and import), roles and permissions (single and batch), the project
-//     (name, tags, snapshot export) and the licence handshake.
+//     default roles, SSO admin links), flows (list, delete, v2 export and
+//     import, running management flows), the theme (v2 export and import),
+//     roles and permissions (single and batch), the project (name, tags,
+//     snapshot export, import and validate, clone, delete, list) and the
+//     licence handshake: every call the official Go SDK (v1.30.0) makes in
+//     those areas.
 //   - Authentication: "Authorization: Bearer <projectId>:<key>" and a matching
 //     X-Descope-Project-Id header, else 401 E011003.
 //   - Errors as {"errorCode","errorDescription","errorMessage"} with the status

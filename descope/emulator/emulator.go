@@ -54,6 +54,13 @@ type Emulator struct {
 	logMu    sync.Mutex
 	reqs     []*Request
 	logLimit int
+
+	// company holds the projects requests may name: this one and those
+	// cloned from it (see projects.go).
+	company *company
+	// runs are the results of management flows run asynchronously, by
+	// execution id (see flowrun.go).
+	runs runs
 }
 
 // Request is one request the emulator received, as recorded in its log.
@@ -132,6 +139,7 @@ func Open(opts ...Option) (*Emulator, error) {
 	default:
 		e.projectID = e.ids.id("P", 27)
 	}
+	e.company = newCompany(e)
 	e.key = cfg.key
 	generated := false
 	switch {
@@ -355,7 +363,8 @@ func (e *Emulator) dispatch(r *http.Request, body []byte) *response {
 		resp.header.Set("Retry-After", strconv.FormatInt(retryAfterSeconds(wait), 10))
 		return resp
 	}
-	if err := e.authenticate(r.Header); err != nil {
+	target, err := e.authenticate(r.Header, r.URL.Path)
+	if err != nil {
 		return errorResponse(err)
 	}
 	byMethod, ok := routes[r.URL.Path]
@@ -371,36 +380,54 @@ func (e *Emulator) dispatch(r *http.Request, body []byte) *response {
 		resp.header.Set("Allow", strings.Join(allowed, ", "))
 		return resp
 	}
-	return e.run(rt, r.Method, r.URL.RawQuery, &call{now: now, query: r.URL.Query(), body: body, emptyOK: rt.emptyOK, path: r.URL.Path})
+	return target.run(rt, r.Method, r.URL.RawQuery, &call{now: now, query: r.URL.Query(), body: body, emptyOK: rt.emptyOK, path: r.URL.Path})
 }
 
 // authenticate checks "Authorization: Bearer <projectId>:<key>" and the
-// X-Descope-Project-Id header.
-func (e *Emulator) authenticate(h http.Header) *apiError {
+// X-Descope-Project-Id header, and returns the project the request is for:
+// this emulator's own, or one cloned from it (see projects.go). A
+// company-level call (projects/list) may send the key alone, as
+// "Bearer <key>" with an empty X-Descope-Project-Id (docs/descope-api.md
+// section 1.2).
+func (e *Emulator) authenticate(h http.Header, path string) (*Emulator, *apiError) {
 	auth := h.Get("Authorization")
 	if auth == "" {
-		return unauthorized("the Authorization header is missing")
+		return nil, unauthorized("the Authorization header is missing")
 	}
 	scheme, token, _ := strings.Cut(auth, " ")
 	if !strings.EqualFold(scheme, "Bearer") {
-		return unauthorized(`the Authorization header must be "Bearer <projectId>:<managementKey>"`)
+		return nil, unauthorized(`the Authorization header must be "Bearer <projectId>:<managementKey>"`)
 	}
 	pid, key, ok := strings.Cut(token, ":")
+	if !ok && path == companyPath && token != "" {
+		if subtle.ConstantTimeCompare([]byte(token), []byte(e.key)) != 1 {
+			return nil, unauthorized("invalid management key")
+		}
+		return e, nil
+	}
 	switch {
 	case !ok || key == "":
-		return unauthorized("the Authorization header holds no management key")
-	case pid != e.projectID:
-		return unauthorized("the Authorization header names another project")
+		return nil, unauthorized("the Authorization header holds no management key")
 	case subtle.ConstantTimeCompare([]byte(key), []byte(e.key)) != 1:
-		return unauthorized("invalid management key")
+		if pid != e.projectID && e.company.get(pid) == nil {
+			return nil, unauthorized("the Authorization header names another project")
+		}
+		return nil, unauthorized("invalid management key")
+	}
+	target := e.company.get(pid)
+	if target == nil {
+		if e.company.deleted(pid) {
+			return nil, projectNotFound(pid)
+		}
+		return nil, unauthorized("the Authorization header names another project")
 	}
 	switch hp := h.Get("X-Descope-Project-Id"); hp {
 	case "":
-		return unauthorized("the X-Descope-Project-Id header is missing")
-	case e.projectID:
-		return nil
+		return nil, unauthorized("the X-Descope-Project-Id header is missing")
+	case pid:
+		return target, nil
 	default:
-		return unauthorized("the X-Descope-Project-Id header names another project")
+		return nil, unauthorized("the X-Descope-Project-Id header names another project")
 	}
 }
 

@@ -39,6 +39,8 @@ type tclient struct {
 	e    *Emulator
 	http *http.Client
 	base string
+	// project, when set, is the project requests name instead of e's.
+	project string
 }
 
 // newTest returns an emulator without rate limiting (unless opts set one)
@@ -109,9 +111,13 @@ func (c *tclient) request(method, path string, body any, header http.Header) (re
 }
 
 func (c *tclient) sdkHeaders() http.Header {
+	id := c.e.ProjectID()
+	if c.project != "" {
+		id = c.project
+	}
 	return http.Header{
-		"Authorization":        {"Bearer " + c.e.ProjectID() + ":" + c.e.ManagementKey()},
-		"X-Descope-Project-Id": {c.e.ProjectID()},
+		"Authorization":        {"Bearer " + id + ":" + c.e.ManagementKey()},
+		"X-Descope-Project-Id": {id},
 		"Content-Type":         {"application/json"},
 	}
 }

@@ -50,20 +50,3 @@ func (e *Emulator) projectTags(c *call) (any, error) {
 	e.st.Tags = slices.Clone(nonNil(req.Tags))
 	return empty{}, nil
 }
-
-// snapshotExport answers {"files":{...}} with project.json holding the
-// project's name and tags; it is the only file the emulator exports.
-func (e *Emulator) snapshotExport(c *call) (any, error) {
-	var req struct {
-		Format string `json:"format"`
-	}
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
-	if req.Format != "" && req.Format != "plain" {
-		return nil, invalid("format %q is not \"plain\"", req.Format)
-	}
-	return map[string]any{"files": map[string]any{
-		"project.json": map[string]any{"name": e.st.Name, "tags": e.st.Tags},
-	}}, nil
-}

@@ -3,7 +3,8 @@ package emulator
 import "net/http"
 
 // routes maps a path and a method to its endpoint: the endpoints of
-// docs/descope-api.md section 4 that descope-run uses.
+// docs/descope-api.md section 4 that descope-run uses, and every other call
+// the official Go SDK (v1.30.0) makes in the same areas.
 var routes = map[string]map[string]route{
 	"/v1/mgmt/license": {http.MethodGet: {handle: (*Emulator).license}},
 
@@ -43,9 +44,22 @@ var routes = map[string]map[string]route{
 	"/v1/mgmt/permission/update/batch": {http.MethodPost: {write: true, handle: (*Emulator).permissionUpdateBatch}},
 	"/v1/mgmt/permission/delete/batch": {http.MethodPost: {write: true, handle: (*Emulator).permissionDeleteBatch}},
 
-	"/v1/mgmt/project/update/name":     {http.MethodPost: {write: true, handle: (*Emulator).projectName}},
-	"/v1/mgmt/project/update/tags":     {http.MethodPost: {write: true, handle: (*Emulator).projectTags}},
-	"/v1/mgmt/project/snapshot/export": {http.MethodPost: {handle: (*Emulator).snapshotExport}},
+	"/v1/mgmt/project/update/name":       {http.MethodPost: {write: true, handle: (*Emulator).projectName}},
+	"/v1/mgmt/project/update/tags":       {http.MethodPost: {write: true, handle: (*Emulator).projectTags}},
+	"/v1/mgmt/project/snapshot/export":   {http.MethodPost: {handle: (*Emulator).snapshotExport}},
+	"/v1/mgmt/project/snapshot/import":   {http.MethodPost: {write: true, handle: (*Emulator).snapshotImport}},
+	"/v1/mgmt/project/snapshot/validate": {http.MethodPost: {handle: (*Emulator).snapshotValidate}},
+	// Clones live in memory (see projects.go): these are not journaled.
+	"/v1/mgmt/project/clone":  {http.MethodPost: {handle: (*Emulator).projectClone}},
+	"/v1/mgmt/project/delete": {http.MethodPost: {emptyOK: true, handle: (*Emulator).projectDelete}},
+	"/v1/mgmt/projects/list":  {http.MethodPost: {emptyOK: true, handle: (*Emulator).projectsList}},
+
+	"/v2/mgmt/tenant/adminlinks/sso/generate": {http.MethodPost: {handle: (*Emulator).adminLinkGenerate}},
+	"/v1/mgmt/tenant/adminlinks/sso/revoke":   {http.MethodPost: {handle: (*Emulator).adminLinkRevoke}},
+
+	"/v1/mgmt/flow/run":          {http.MethodPost: {handle: (*Emulator).flowRun}},
+	"/v1/mgmt/flow/async/run":    {http.MethodPost: {handle: (*Emulator).flowRunAsync}},
+	"/v1/mgmt/flow/async/result": {http.MethodPost: {handle: (*Emulator).flowRunResult}},
 }
 
 // empty is the {} answer of endpoints that return nothing.

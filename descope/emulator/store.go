@@ -33,15 +33,17 @@ type store struct {
 	// ManagementKey is the key the emulator generated for the project, kept
 	// so that it stays the same across restarts; a key given with
 	// WithProject is never written here.
-	ManagementKey string                 `json:"managementKey,omitempty"`
-	Name          string                 `json:"name"`
-	Tags          []string               `json:"tags"`
-	Seq           uint64                 `json:"seq"` // the last creation sequence number handed out
-	Tenants       map[string]*tenant     `json:"tenants"`
-	Roles         map[string]*role       `json:"roles"`       // by role id
-	Permissions   map[string]*permission `json:"permissions"` // by name
-	Flows         map[string]*flow       `json:"flows"`
-	Theme         map[string]any         `json:"theme"`
+	ManagementKey string `json:"managementKey,omitempty"`
+	Name          string `json:"name"`
+	// Environment is "" or "production" (set by project/clone).
+	Environment string                 `json:"environment,omitempty"`
+	Tags        []string               `json:"tags"`
+	Seq         uint64                 `json:"seq"` // the last creation sequence number handed out
+	Tenants     map[string]*tenant     `json:"tenants"`
+	Roles       map[string]*role       `json:"roles"`       // by role id
+	Permissions map[string]*permission `json:"permissions"` // by name
+	Flows       map[string]*flow       `json:"flows"`
+	Theme       map[string]any         `json:"theme"`
 
 	tenantNames map[string]string // tenant name -> id
 	// domainOwners maps each domain a tenant has to that tenant's id (see
@@ -194,6 +196,13 @@ func (s *idSource) hex(n int) string {
 		b[i] = digits[s.rng.IntN(16)]
 	}
 	return string(b)
+}
+
+// uint64 returns a random number.
+func (s *idSource) uint64() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rng.Uint64()
 }
 
 // float64 returns a number in [0, 1).
