@@ -41,7 +41,7 @@ func TestJournalReplayGivesTheSameProject(t *testing.T) {
 	c.post("/v1/mgmt/project/update/tags", map[string]any{"tags": []string{"x"}})
 	files := c.post("/v1/mgmt/project/snapshot/export", map[string]any{})["files"]
 	c.post("/v1/mgmt/permission/delete", map[string]any{"name": "edit"})
-	c.post("/v1/mgmt/project/snapshot/import", map[string]any{"files": files}) // creates edit again
+	c.post("/v1/mgmt/project/snapshot/import", map[string]any{"files": files})                      // creates edit again
 	c.do(http.MethodPost, "/v1/mgmt/tenant/create", map[string]any{"id": "T2c", "name": "Refused"}) // 409: not journaled
 
 	e2, c2 := openClient(t, path)
