@@ -128,7 +128,7 @@ func Export(ctx context.Context, t *Target, opts ExportOptions) (*Exported, erro
 	if err := checkExportDir(opts.Dir, opts.Force); err != nil {
 		return nil, err
 	}
-	live, err := readForExport(ctx, t, &opts)
+	live, notes, err := readForExport(ctx, t, &opts)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +136,7 @@ func Export(ctx context.Context, t *Target, opts ExportOptions) (*Exported, erro
 	if err != nil {
 		return nil, err
 	}
+	m.notes = append(notes, m.notes...)
 	files, err := exportFiles(m, &opts)
 	if err != nil {
 		return nil, err
@@ -192,17 +193,26 @@ func selectTenants(live *descope.State, match string) map[string]bool {
 	return selected
 }
 
-// readForExport reads what opts exports of the project.
-func readForExport(ctx context.Context, t *Target, opts *ExportOptions) (*descope.State, error) {
+// readForExport reads what opts exports of the project. When the snapshot
+// export that gives the project's name and tags fails (not every Descope
+// plan allows it), the rest is exported and a note says so.
+func readForExport(ctx context.Context, t *Target, opts *ExportOptions) (*descope.State, []string, error) {
 	kinds := opts.kindSet()
-	live, err := t.Client.ReadState(ctx, mgmt.ReadOptions{
-		AllFlows: kinds[descope.KindFlow], Theme: kinds[descope.KindTheme], Project: kinds[descope.KindProject],
-	})
+	ro := mgmt.ReadOptions{AllFlows: kinds[descope.KindFlow], Theme: kinds[descope.KindTheme], Project: kinds[descope.KindProject]}
+	var notes []string
+	live, err := t.Client.ReadState(ctx, ro)
+	if err != nil && ro.Project {
+		ro.Project = false
+		if without, err2 := t.Client.ReadState(ctx, ro); err2 == nil {
+			notes = append(notes, fmt.Sprintf("the project's name and tags are left unmanaged: reading them failed: %v", err))
+			live, err = without, nil
+		}
+	}
 	if err != nil {
-		return nil, t.readError(err)
+		return nil, nil, t.readError(err)
 	}
 	if !opts.Settings || !kinds[descope.KindTenant] {
-		return live, nil
+		return live, notes, nil
 	}
 	selected := selectTenants(live, opts.Match)
 	var ids []string
@@ -216,14 +226,14 @@ func readForExport(ctx context.Context, t *Target, opts *ExportOptions) (*descop
 	}
 	withSettings, err := t.Client.ReadState(ctx, mgmt.ReadOptions{Settings: ids})
 	if err != nil {
-		return nil, t.readError(err)
+		return nil, nil, t.readError(err)
 	}
 	for _, tn := range live.Tenants {
 		if s := withSettings.Tenant(tn.ID); s != nil {
 			tn.Settings = s.Settings
 		}
 	}
-	return live, nil
+	return live, notes, nil
 }
 
 // counts returns the objects m declares, by kind, for the kinds exported.
