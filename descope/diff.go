@@ -38,8 +38,9 @@ import (
 //     matches its id (a role's Key, a permission's name). Built-in flows and
 //     the preconfigured role and permissions are never deleted. Every other
 //     undeclared live object is listed in Plan.Unmanaged. The project itself
-//     is never listed there. The Reason of a tenant's delete or replace names
-//     its live sub-tenants that the plan does not delete first.
+//     is never listed there. A tenant's delete or replace lists in
+//     StrandedSubTenants its live sub-tenants that the plan does not delete
+//     first (and its Reason names them).
 //   - Order: a plan runs as steps (Plan.Steps): one per change, and two for
 //     a replace, whose delete step removes the live object before its create
 //     step makes the new one. A step's Deps are the steps that must finish
@@ -78,6 +79,7 @@ func Diff(live, desired *State) *Plan {
 	d.cascadeTenantRoles(live)
 	diffKind(d, flowSpec, live.Flows, desired.Flows)
 	d.theme(live.Theme, desired.Theme)
+	d.tenantDefaultRoles(live)
 	d.order(d.link(live))
 	for k, ids := range d.unmanaged {
 		slices.Sort(ids)

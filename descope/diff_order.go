@@ -7,8 +7,10 @@ import (
 	"strings"
 )
 
-// Step is one unit of work that carries out a plan: a change, or one half
-// of a replace. A replace runs as two steps. The delete step
+// Step is one unit of work that carries out a plan: a change, one half
+// of a replace, or the default roles of a tenant that the plan creates and
+// that names roles of its own (TenantDefaultRoles). A replace runs as two
+// steps. The delete step
 // (DeleteStepID) removes the live object, Change.Before. The create step,
 // which has the change's own ID, creates the new object. Each half waits
 // for its own dependencies: the delete for what must go before the old
@@ -22,6 +24,9 @@ type Step struct {
 	Change *Change
 	// Delete is set on the delete step of a replace.
 	Delete bool
+	// DefaultRoles is set on the step that sets a created tenant's default
+	// roles once its own roles exist (Change.DefaultRoles.Later).
+	DefaultRoles bool
 	// Deps are the IDs of the steps that must finish first. They never form
 	// a cycle.
 	Deps []string
@@ -31,7 +36,8 @@ type Step struct {
 func DeleteStepID(id string) string { return id + "#delete" }
 
 // Steps returns the steps that carry out p, each after its Deps: a step per
-// change, and two for a replace (see Step).
+// change, two for a replace, and one more for a created tenant's default
+// roles that name its own roles (see Step). They are the whole execution.
 func (p *Plan) Steps() []Step {
 	deps := stepDeps(p.Changes)
 	depth := stepDepths(p.Changes, deps)
@@ -42,6 +48,10 @@ func (p *Plan) Steps() []Step {
 			steps = append(steps, Step{ID: id, Change: c, Delete: true, Deps: deps[id]})
 		}
 		steps = append(steps, Step{ID: c.ID, Change: c, Deps: deps[c.ID]})
+		if hasLaterDefaultRoles(c) {
+			id := DefaultRolesStepID(c.ID)
+			steps = append(steps, Step{ID: id, Change: c, DefaultRoles: true, Deps: deps[id]})
+		}
 	}
 	slices.SortStableFunc(steps, func(a, b Step) int { return cmp.Compare(depth[a.ID], depth[b.ID]) })
 	return steps
@@ -89,6 +99,10 @@ func stepDeps(changes []*Change) map[string][]string {
 	for _, c := range changes {
 		if c.Action == ActionReplace {
 			deps[c.ID] = append(deps[c.ID], DeleteStepID(c.ID))
+		}
+		if hasLaterDefaultRoles(c) {
+			id := DefaultRolesStepID(c.ID)
+			deps[id] = append(slices.Clone(c.DefaultRoles.Waits), c.ID)
 		}
 		switch after := c.After.(type) {
 		case *Role:
@@ -314,6 +328,14 @@ func stepDepths(changes []*Change, deps map[string][]string) map[string]int {
 			visit(DeleteStepID(c.ID))
 		}
 		visit(c.ID)
+		if hasLaterDefaultRoles(c) {
+			visit(DefaultRolesStepID(c.ID))
+		}
 	}
 	return depth
+}
+
+// hasLaterDefaultRoles reports whether c has a default-roles step.
+func hasLaterDefaultRoles(c *Change) bool {
+	return c.DefaultRoles != nil && len(c.DefaultRoles.Waits) > 0
 }

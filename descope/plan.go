@@ -44,6 +44,9 @@ type Change struct {
 	// (sorted): Descope deletes no tenant that has sub-tenants, so such a
 	// plan is refused before anything is written.
 	StrandedSubTenants []string
+	// DefaultRoles, on a tenant's create or replace, says which default
+	// roles its create sets and which a later step sets.
+	DefaultRoles *TenantDefaultRoles
 	// Deps are the IDs of the changes that must complete before this one.
 	Deps []string
 	// Origin is the call stack of the declaration behind the change: the

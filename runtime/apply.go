@@ -50,34 +50,9 @@ func execute(ctx context.Context, t *Target, pl *Planned, opts executeOptions) (
 	if workers <= 0 {
 		workers = 4
 	}
-	w := newWriter(t.Client, pl.Live, desired, p)
-	works := make(map[*descope.Change]work, len(p.Changes))
-	for _, c := range p.Changes {
-		wk, err := w.work(c)
-		if err != nil {
-			return nil, err
-		}
-		works[c] = wk
-	}
-	// A replace runs as two items, its delete and its create (see
-	// descope.Step), each after its own dependencies.
-	steps := p.Steps()
-	items := make([]mgmt.Item, 0, len(steps))
-	for _, s := range steps {
-		wk := works[s.Change]
-		if s.Delete {
-			items = append(items, mgmt.Item{ID: s.ID, Weight: wk.delCalls, Deps: s.Deps, Do: wk.del})
-			continue
-		}
-		// A replace's create finishes what its delete began: it runs even
-		// when the apply stops for a failure elsewhere or an interrupt, so
-		// the object is not left deleted (mgmt.Item.Finish).
-		replace := s.Change.Action == descope.ActionReplace
-		items = append(items, mgmt.Item{ID: s.ID, Weight: wk.calls, Deps: s.Deps, Do: wk.do, Finish: replace})
-		if follow := w.defaultRolesAfterCreate(s.Change, p); follow != nil {
-			follow.Finish = replace
-			items = append(items, *follow)
-		}
+	items, err := planItems(t.Client, pl)
+	if err != nil {
+		return nil, err
 	}
 	var exopts []mgmt.ExecutorOption
 	if opts.Events != nil {
@@ -112,6 +87,41 @@ func execute(ctx context.Context, t *Target, pl *Planned, opts executeOptions) (
 		}
 	}
 	return res, nil
+}
+
+// planItems returns the executor's items that carry out the plan of pl
+// with c: one per step (descope.Plan.Steps), each weighing the calls it
+// makes.
+func planItems(c *mgmt.Client, pl *Planned) ([]mgmt.Item, error) {
+	p := pl.Plan
+	w := newWriter(c, pl.Live, p)
+	works := make(map[*descope.Change]work, len(p.Changes))
+	for _, c := range p.Changes {
+		wk, err := w.work(c)
+		if err != nil {
+			return nil, err
+		}
+		works[c] = wk
+	}
+	steps := p.Steps()
+	items := make([]mgmt.Item, 0, len(steps))
+	for _, s := range steps {
+		wk := works[s.Change]
+		// The steps of a replace after its delete finish what the delete
+		// began: they run even when the apply stops for a failure elsewhere
+		// or an interrupt, so the object is not left deleted
+		// (mgmt.Item.Finish).
+		finish := s.Change.Action == descope.ActionReplace && !s.Delete
+		switch {
+		case s.Delete:
+			items = append(items, mgmt.Item{ID: s.ID, Weight: wk.delCalls, Deps: s.Deps, Do: wk.del})
+		case s.DefaultRoles:
+			items = append(items, mgmt.Item{ID: s.ID, Weight: 1, Deps: s.Deps, Do: w.laterDefaultRoles(s.Change), Finish: finish})
+		default:
+			items = append(items, mgmt.Item{ID: s.ID, Weight: wk.calls, Deps: s.Deps, Do: wk.do, Finish: finish})
+		}
+	}
+	return items, nil
 }
 
 // verifyReadOptions is what the plan of pl reads, narrowed to the objects
@@ -161,110 +171,25 @@ func changeEvents(p *descope.Plan, fn func(Event)) func(mgmt.Event) {
 // writer turns one change into API calls.
 type writer struct {
 	c *mgmt.Client
-	// projectRoles are the live project roles' names, and the
-	// preconfigured ones; removedProjectRoles those the plan removes.
-	projectRoles, removedProjectRoles map[string]bool
-	// tenantRoles are the live tenant roles' names, by tenant id.
-	tenantRoles map[string]map[string]bool
-	// declaredProjectRoles are the desired project roles' names (and the
-	// preconfigured ones); declaredTenantRoles the desired tenant roles' keys.
-	declaredProjectRoles map[string]bool
-	declaredTenantRoles  map[string]bool
 	// liveRoles are the live roles by key; removedPermissions the
 	// permissions the plan deletes.
 	liveRoles          map[string]*descope.Role
 	removedPermissions map[string]bool
 }
 
-// splitNewDefaultRoles splits the default roles a tenant is created with
-// into those the create can set and the tenant's own roles, which the plan
-// can only create after the tenant: names that are no project role, live or
-// declared, but a role the desired state declares for the tenant.
-func (w *writer) splitNewDefaultRoles(tenantID string, roles []string) (now, later []string) {
-	for _, r := range roles {
-		liveProject := w.projectRoles[r] && !w.removedProjectRoles[r]
-		if !liveProject && !w.declaredProjectRoles[r] && w.declaredTenantRoles[tenantID+"/"+r] {
-			later = append(later, r)
-		} else {
-			now = append(now, r)
-		}
-	}
-	return now, later
-}
-
-func newWriter(c *mgmt.Client, live, desired *descope.State, p *descope.Plan) *writer {
-	w := &writer{c: c, projectRoles: projectRoles(live), removedProjectRoles: map[string]bool{}, tenantRoles: map[string]map[string]bool{},
-		declaredProjectRoles: projectRoles(desired), declaredTenantRoles: map[string]bool{}, liveRoles: map[string]*descope.Role{},
-		removedPermissions: map[string]bool{}}
+func newWriter(c *mgmt.Client, live *descope.State, p *descope.Plan) *writer {
+	w := &writer{c: c, liveRoles: map[string]*descope.Role{}, removedPermissions: map[string]bool{}}
 	if live != nil {
 		for _, r := range live.Roles {
 			w.liveRoles[r.Key()] = r
 		}
 	}
-	if desired != nil {
-		for _, r := range desired.Roles {
-			if r.Tenant != "" {
-				w.declaredTenantRoles[r.Key()] = true
-			}
-		}
-	}
 	for _, c := range p.Changes {
-		if r, ok := c.Before.(*descope.Role); ok && r.Tenant == "" && c.Action != descope.ActionUpdate {
-			w.removedProjectRoles[r.Name] = true
-		}
 		if pm, ok := c.Before.(*descope.Permission); ok && c.Action == descope.ActionDelete {
 			w.removedPermissions[pm.Name] = true
 		}
 	}
-	if live != nil {
-		for _, r := range live.Roles {
-			if r.Tenant != "" {
-				if w.tenantRoles[r.Tenant] == nil {
-					w.tenantRoles[r.Tenant] = map[string]bool{}
-				}
-				w.tenantRoles[r.Tenant][r.Name] = true
-			}
-		}
-	}
 	return w
-}
-
-// projectRoles returns the names of the project roles of s, and of the
-// preconfigured ones.
-func projectRoles(s *descope.State) map[string]bool {
-	names := map[string]bool{}
-	for _, n := range descope.PreconfiguredRoles {
-		names[n] = true
-	}
-	if s != nil {
-		for _, r := range s.Roles {
-			if r.Tenant == "" {
-				names[r.Name] = true
-			}
-		}
-	}
-	return names
-}
-
-// carriedDefaultRoles splits the live default roles of a tenant that a
-// replace re-creates with its default roles unset, which it carries over:
-// the project roles, which the create sets (the plan deletes none of them
-// before it), and the tenant's own roles, which went with it and come back
-// when the plan creates them again (defaultRolesAfterCreate). A name that
-// is a live project role means the project role, as the API resolves a
-// default role's name (see emulator's store.defaultRole): the wire gives
-// names only, so a default role that refers to the tenant's own role of the
-// same name reads the same and is taken for the project role.
-func (w *writer) carriedDefaultRoles(before *descope.Tenant) (project, own []string) {
-	for _, r := range deref(before.DefaultRoles) {
-		switch {
-		case w.projectRoles[r]:
-			project = append(project, r)
-		case w.tenantRoles[before.ID][r]:
-			own = append(own, r)
-		}
-	}
-	return project, own
 }
 
 // work is what the executor runs for one change: do, making calls API
@@ -311,17 +236,14 @@ func (w *writer) tenant(c *descope.Change) work {
 	case descope.ActionDelete:
 		return work{do: func(ctx context.Context) error { return w.c.DeleteTenant(ctx, before.ID, false) }, calls: 1}
 	case descope.ActionCreate:
-		roles, _ := w.splitNewDefaultRoles(after.ID, deref(after.DefaultRoles))
+		roles := c.DefaultRoles.OnCreate
 		return work{do: func(ctx context.Context) error { return w.createTenant(ctx, after, nil, roles, nil) }, calls: createTenantCalls(after, roles, false)}
 	case descope.ActionReplace:
 		// The delete step reads what the delete loses and the config may
 		// leave unset (the settings), and deletes; the create step creates
 		// the tenant again, with the default roles it keeps, and puts the
 		// settings back with the config's on top.
-		roles, _ := w.splitNewDefaultRoles(after.ID, deref(after.DefaultRoles))
-		if after.DefaultRoles == nil {
-			roles, _ = w.carriedDefaultRoles(before)
-		}
+		roles := c.DefaultRoles.OnCreate
 		// Set by the delete step, which runs first: the tenant and its
 		// settings as the API holds them, fields descope-run does not
 		// model included (federated apps, SSO exclusions, role
@@ -395,46 +317,11 @@ func (w *writer) tenant(c *descope.Change) work {
 	}, calls: calls}
 }
 
-// defaultRolesAfterCreate returns the work that gives a tenant the plan
-// creates (or creates again) the default roles that name its own roles,
-// once the plan has created those roles; nil when there are none. They are
-// the config's (see splitNewDefaultRoles) or, for a replace whose config
-// leaves them unset, the replaced tenant's (see carriedDefaultRoles). The
-// create has already set the project roles among them, and this write keeps
-// those the plan does not remove (it may run before or after their removal).
-func (w *writer) defaultRolesAfterCreate(c *descope.Change, p *descope.Plan) *mgmt.Item {
-	after, _ := c.After.(*descope.Tenant)
-	if c.Kind != descope.KindTenant || (c.Action != descope.ActionCreate && c.Action != descope.ActionReplace) {
-		return nil
-	}
-	var roles, own []string
-	if after.DefaultRoles != nil {
-		roles, own = w.splitNewDefaultRoles(after.ID, *after.DefaultRoles)
-	} else if before, ok := c.Before.(*descope.Tenant); ok {
-		var project []string
-		project, own = w.carriedDefaultRoles(before)
-		for _, r := range project {
-			if !w.removedProjectRoles[r] {
-				roles = append(roles, r)
-			}
-		}
-	}
-	var deps []string
-	for _, r := range own {
-		rc := p.Change(descope.ChangeID(descope.KindRole, after.ID+"/"+r))
-		if rc == nil || (rc.Action != descope.ActionCreate && rc.Action != descope.ActionReplace) {
-			continue // gone with the tenant, and not declared again
-		}
-		roles, deps = append(roles, r), append(deps, rc.ID)
-	}
-	if len(deps) == 0 {
-		return nil
-	}
-	id := after.ID
-	return &mgmt.Item{
-		ID: c.ID + "#defaultRoles", Weight: 1, Deps: append(deps, c.ID),
-		Do: func(ctx context.Context) error { return w.c.UpdateDefaultRoles(ctx, id, roles) },
-	}
+// laterDefaultRoles returns the work of the default-roles step of a
+// tenant's create or replace (descope.TenantDefaultRoles): one call.
+func (w *writer) laterDefaultRoles(c *descope.Change) func(context.Context) error {
+	id, roles := c.Key, c.DefaultRoles.Later
+	return func(ctx context.Context) error { return w.c.UpdateDefaultRoles(ctx, id, roles) }
 }
 
 // createTenantCalls is the number of calls createTenant makes: the create,

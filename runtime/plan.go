@@ -83,7 +83,8 @@ func Fingerprint(live *descope.State) (string, error) {
 }
 
 // CheckProject refuses a desired state that pins another project than the
-// target's.
+// target's (*ProjectMismatchError). It is the one check of a pin: MakePlan
+// runs it, and every plan and apply goes through MakePlan.
 func CheckProject(desired *descope.State, t *Target) error {
 	if desired.Project == nil || desired.Project.ID == "" || desired.Project.ID == t.ProjectID {
 		return nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/descope-run/descope-run/descope"
 	"github.com/descope-run/descope-run/descope/emulator"
+	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
 // propertyCases is the number of random cases TestPlanApplyConverges runs;
@@ -987,4 +988,45 @@ func (g *stateGen) desired(live *descope.State) *descope.State {
 		}
 	}
 	return s
+}
+
+// TestItemsMakeTheCallsTheyWeigh checks, on the property's random plans,
+// that every executor item makes exactly the calls its Weight declares: the
+// executor takes that many tokens before it starts the item.
+func TestItemsMakeTheCallsTheyWeigh(t *testing.T) {
+	for i := range propertyCases {
+		seed := uint64(i + 1)
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			g := &stateGen{r: rand.New(rand.NewPCG(seed, 0x5eed))}
+			liveIn := g.live()
+			target, emu := newEmulatorTarget(t)
+			if err := emu.Seed(liveIn); err != nil {
+				t.Fatal(err)
+			}
+			pl, err := MakePlan(ctx, target, g.desired(liveIn))
+			if err != nil {
+				t.Fatal(err)
+			}
+			items, err := planItems(target.Client, pl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range items {
+				it := &items[i]
+				do := it.Do
+				it.Do = func(ctx context.Context) error {
+					before := len(emu.Requests())
+					err := do(ctx)
+					if calls := len(emu.Requests()) - before; err == nil && calls != it.Weight {
+						t.Errorf("seed %d: %s made %d calls, weighs %d", seed, it.ID, calls, it.Weight)
+					}
+					return err
+				}
+			}
+			// One worker: the requests made while an item runs are its own.
+			mgmt.NewExecutor(nil, 1).Run(ctx, items)
+		})
+	}
 }

@@ -53,7 +53,8 @@ type TargetOptions struct {
 	Logger  hclog.Logger
 	Version string
 	// PinnedProjectID is the config's project(id=...), if any: the local
-	// project takes that id, and a real target with another id is refused.
+	// project takes that id. A real target with another id is refused by
+	// the plan (CheckProject), the one place that checks a pin.
 	PinnedProjectID string
 	// KeyEnv names the environment variable holding the management key when
 	// descope-run.yaml maps the project to one (default DESCOPE_MANAGEMENT_KEY).
@@ -74,12 +75,6 @@ func OpenTarget(ws *Workspace, opts TargetOptions) (*Target, error) {
 	projectID := getenv(mgmt.EnvProjectID)
 	if projectID == "" {
 		return openLocal(ws, opts, logger)
-	}
-	if opts.PinnedProjectID != "" && opts.PinnedProjectID != projectID {
-		return nil, &RefusedError{
-			Reason: fmt.Sprintf("the config pins project %s but %s is %s", opts.PinnedProjectID, mgmt.EnvProjectID, projectID),
-			Hint:   "point " + mgmt.EnvProjectID + " at the project this config describes, or change project(id=...)",
-		}
 	}
 	keyEnv := mgmt.EnvManagementKey
 	if opts.KeyEnv != "" && getenv(opts.KeyEnv) != "" {
