@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -39,6 +40,9 @@ type EvalOptions struct {
 	MaxSteps uint64
 	// Timeout bounds its wall time (0: DefaultTimeout).
 	Timeout time.Duration
+	// MaxMemory bounds the growth of the heap while it runs, in bytes (0:
+	// MaxMemoryDefault()).
+	MaxMemory uint64
 	// Stderr receives print() output, each line prefixed with its position.
 	Stderr io.Writer
 }
@@ -182,21 +186,88 @@ func evalModules(ctx context.Context, ws *Workspace, entry string, predeclared s
 		},
 	}
 	thread.SetMaxExecutionSteps(maxSteps)
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-ctx.Done():
-			thread.Cancel(ctx.Err().Error())
-		case <-done:
-		}
-	}()
 
-	_, err := l.exec(thread, entry)
-	if err == nil {
-		return nil
+	// The interpreter stops at its next step once the thread is cancelled,
+	// but not inside a built-in call, so the evaluation runs on its own
+	// goroutine: when it does not stop within stopGrace of a cancel, it is
+	// abandoned (the CLI exits soon after) and the limit is reported
+	// without a position.
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- &evalPanic{fmt.Sprintf("descope-run failed while evaluating the config (this is a bug; please report it with what follows): %v\n%s", r, debug.Stack())}
+			}
+		}()
+		_, err := l.exec(thread, entry)
+		done <- err
+	}()
+	maxMemory := opts.MaxMemory
+	if maxMemory == 0 {
+		maxMemory = MaxMemoryDefault()
 	}
-	return scriptError(err, maxSteps, timeout, predeclared)
+	heap := watchHeap(maxMemory)
+	defer heap.stop()
+	limits := evalLimits{maxSteps: maxSteps, timeout: timeout, maxMemory: maxMemory}
+
+	var reason string
+	select {
+	case err := <-done:
+		return limits.scriptError(err, predeclared)
+	case <-ctx.Done():
+		reason = ctx.Err().Error()
+	case <-heap.exceeded:
+		reason = memoryBudgetExceeded
+	}
+	thread.Cancel(reason)
+	select {
+	case err := <-done:
+		return limits.scriptError(err, predeclared)
+	case <-heap.overshot:
+	case <-time.After(stopGrace):
+	}
+	return &ScriptError{Msg: limits.message(reason, true), Err: errors.New(reason)}
+}
+
+// evalPanic is a panic during evaluation: a bug of descope-run, not of the
+// config (exit 1, not 3).
+type evalPanic struct{ msg string }
+
+func (e *evalPanic) Error() string { return e.msg }
+
+// stopGrace is how long a cancelled evaluation may take to stop before it
+// is abandoned: the interpreter checks for a cancel at every step, so only
+// a built-in call takes that long (or a machine too busy to run it).
+// Memory that grows on past twice the budget abandons it at once: a
+// built-in call can grow by gigabytes a second.
+var stopGrace = time.Second
+
+// memoryBudgetExceeded is the reason a thread is cancelled for memory.
+const memoryBudgetExceeded = "memory budget exceeded"
+
+// evalLimits are the bounds of one evaluation, for the messages that
+// report them.
+type evalLimits struct {
+	maxSteps  uint64
+	timeout   time.Duration
+	maxMemory uint64
+}
+
+// message says which limit stopped the evaluation, for a cancel reason;
+// inBuiltin says it stopped inside a built-in call.
+func (l evalLimits) message(reason string, inBuiltin bool) string {
+	where := ""
+	if inBuiltin {
+		where = " inside a built-in call"
+	}
+	switch reason {
+	case memoryBudgetExceeded:
+		return fmt.Sprintf("evaluation stopped%s: it used more than %s of memory, its budget: is a string or list growing without bound? (raise the budget with --max-memory)",
+			where, FormatBytes(l.maxMemory))
+	case context.DeadlineExceeded.Error():
+		return fmt.Sprintf("evaluation stopped%s after %s, the time limit: is there a runaway loop? (raise the limit with --eval-timeout)", where, l.timeout)
+	}
+	return "evaluation cancelled"
 }
 
 // module is a loaded module: its frozen globals or its error.
@@ -247,9 +318,18 @@ func (l *loader) exec(thread *starlark.Thread, path string) (starlark.StringDict
 	return globals, err
 }
 
-// scriptError turns an evaluation failure into a *ScriptError that reports
-// the innermost failure first.
+// scriptError is evalLimits.scriptError for the step and time limits.
 func scriptError(err error, maxSteps uint64, timeout time.Duration, predeclared starlark.StringDict) error {
+	return evalLimits{maxSteps: maxSteps, timeout: timeout}.scriptError(err, predeclared)
+}
+
+// scriptError turns an evaluation failure into a *ScriptError that reports
+// the innermost failure first (nil stays nil).
+func (l evalLimits) scriptError(err error, predeclared starlark.StringDict) error {
+	var p *evalPanic
+	if err == nil || errors.As(err, &p) {
+		return err
+	}
 	var (
 		inner    *starlark.EvalError
 		outerSE  *starlark.EvalError
@@ -296,9 +376,11 @@ func scriptError(err error, maxSteps uint64, timeout time.Duration, predeclared 
 	}
 	switch {
 	case strings.Contains(se.Msg, "cancelled: too many steps"):
-		se.Msg = fmt.Sprintf("evaluation stopped after %d steps, the step limit: is there a runaway loop? (raise the limit with --max-steps)", maxSteps)
-	case strings.Contains(se.Msg, "cancelled: context deadline exceeded"):
-		se.Msg = fmt.Sprintf("evaluation stopped after %s, the time limit: is there a runaway loop? (raise the limit with --eval-timeout)", timeout)
+		se.Msg = fmt.Sprintf("evaluation stopped after %d steps, the step limit: is there a runaway loop? (raise the limit with --max-steps)", l.maxSteps)
+	case strings.Contains(se.Msg, "cancelled: "+context.DeadlineExceeded.Error()):
+		se.Msg = l.message(context.DeadlineExceeded.Error(), false)
+	case strings.Contains(se.Msg, "cancelled: "+memoryBudgetExceeded):
+		se.Msg = l.message(memoryBudgetExceeded, false)
 	case strings.Contains(se.Msg, "cancelled: context canceled"):
 		se.Msg = "evaluation cancelled"
 	case strings.Contains(se.Msg, "called recursively"):

@@ -118,7 +118,7 @@ func OpenWorkspace(root string) (*Workspace, error) {
 		return nil, fmt.Errorf("open workspace: %w", err)
 	}
 	w := &Workspace{Root: root, inputs: make(map[string]string)}
-	data, err := os.ReadFile(filepath.Join(root, ConfigFile))
+	data, err := readRegular(filepath.Join(root, ConfigFile), MaxFileSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return w, nil
@@ -199,18 +199,74 @@ func (w *Workspace) ReadPath(rel string) ([]byte, error) {
 	if real != w.Root && !strings.HasPrefix(real, w.Root+string(filepath.Separator)) {
 		return nil, &PathError{Label: rel, Path: rel, Reason: "is a symlink that leaves the workspace; copy the file into the workspace instead"}
 	}
-	data, err := os.ReadFile(real)
+	data, err := readRegular(real, MaxFileSize)
 	if err != nil {
 		reason := err.Error()
-		if errors.Is(err, fs.ErrNotExist) {
+		var fe *fileError
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			reason = "no such file in the workspace"
-		} else if info, serr := os.Stat(real); serr == nil && info.IsDir() {
-			reason = "is a directory, not a file"
+		case errors.As(err, &fe):
+			reason = fe.reason
 		}
 		return nil, &PathError{Label: rel, Path: rel, Reason: reason, Err: err}
 	}
 	w.record(rel, data)
 	return data, nil
+}
+
+// MaxFileSize is the largest file a config may read: a flow document or a
+// data file is far smaller; a bigger one is most likely the wrong file.
+const MaxFileSize = 64 << 20
+
+// fileError is a file that readRegular refuses to read.
+type fileError struct{ reason string }
+
+func (e *fileError) Error() string { return e.reason }
+
+// readRegular reads the regular file at path, of at most limit bytes.
+// Anything else is refused before it is opened: a FIFO or a device would
+// block or never end.
+func readRegular(path string, limit int64) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &fileError{reason: "is " + fileKind(info.Mode()) + ", not a regular file: configs read regular files only"}
+	}
+	tooLarge := &fileError{reason: fmt.Sprintf("is larger than %s, the most a config may read", FormatBytes(uint64(limit)))}
+	if info.Size() > limit {
+		return nil, tooLarge
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge
+	}
+	return data, nil
+}
+
+// fileKind names the kind of a file that is not a regular one.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 func (w *Workspace) record(rel string, data []byte) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -50,7 +51,25 @@ type GlobalOptions struct {
 	VarFiles    []string
 	MaxSteps    uint64
 	EvalTimeout time.Duration
+	MaxMemory   byteSize
 	Rate        string
+}
+
+// byteSize is a flag value in bytes, written with a unit ("512MiB", "2G").
+type byteSize uint64
+
+func (b *byteSize) String() string { return runtime.FormatBytes(uint64(*b)) }
+func (b *byteSize) Type() string   { return "size" }
+func (b *byteSize) Set(s string) error {
+	n, err := runtime.ParseBytes(s)
+	if err != nil {
+		return err
+	}
+	if n < 1<<20 {
+		return fmt.Errorf("%q: want at least 1MiB", s)
+	}
+	*b = byteSize(n)
+	return nil
 }
 
 // Factory carries what commands need from the outside world; tests replace
@@ -125,12 +144,13 @@ func (f *Factory) Color(tty bool) bool {
 // EvalOptions returns the runtime options the global flags imply.
 func (f *Factory) EvalOptions(script string) runtime.EvalOptions {
 	return runtime.EvalOptions{
-		Script:   script,
-		Vars:     f.Globals.Vars,
-		VarFiles: f.Globals.VarFiles,
-		MaxSteps: f.Globals.MaxSteps,
-		Timeout:  f.Globals.EvalTimeout,
-		Stderr:   f.IO.ErrOut,
+		Script:    script,
+		Vars:      f.Globals.Vars,
+		VarFiles:  f.Globals.VarFiles,
+		MaxSteps:  f.Globals.MaxSteps,
+		Timeout:   f.Globals.EvalTimeout,
+		MaxMemory: uint64(f.Globals.MaxMemory),
+		Stderr:    f.IO.ErrOut,
 	}
 }
 
@@ -162,6 +182,10 @@ the workspace, so you can try everything without credentials.`,
 	pf.StringArrayVar(&g.VarFiles, "var-file", nil, "read config variables from a YAML or JSON `FILE` (repeatable)")
 	pf.Uint64Var(&g.MaxSteps, "max-steps", runtime.DefaultMaxSteps, "stop a config after this many Starlark steps")
 	pf.DurationVar(&g.EvalTimeout, "eval-timeout", runtime.DefaultTimeout, "stop a config that runs longer than this")
+	if g.MaxMemory == 0 {
+		g.MaxMemory = byteSize(runtime.MaxMemoryDefault())
+	}
+	pf.Var(&g.MaxMemory, "max-memory", "stop a config that uses more than `SIZE` of memory to evaluate, e.g. 512MiB (by default a quarter of the memory available, at most 1GiB)")
 	pf.StringVar(&g.Rate, "rate", "", "pace every API call at `N/DURATION`, e.g. 200/60s (default: descope-run.yaml's rate, else "+DefaultRate+")")
 
 	root.AddCommand(
@@ -182,6 +206,10 @@ the workspace, so you can try everything without credentials.`,
 
 // Main runs descope-run with the process's arguments and returns the exit code.
 func Main() int {
+	// A crash of the Go runtime (out of memory, say) or a panic outside the
+	// command's goroutine would otherwise exit 2, the code of "changes
+	// present": abort instead (SIGABRT, 134 in shells).
+	debug.SetTraceback("crash")
 	f := &Factory{IO: SystemIO(), Globals: &GlobalOptions{}, Getenv: os.Getenv, Now: time.Now}
 	ctx, stop := interruptible(f.IO.ErrOut)
 	defer stop()
@@ -244,7 +272,7 @@ func interruptOn(sigs <-chan os.Signal, stderr io.Writer, quit func()) (context.
 func Execute(ctx context.Context, f *Factory, args []string) int {
 	root := NewRootCmd(f)
 	root.SetArgs(terraformFlags(args))
-	err := root.ExecuteContext(ctx)
+	err := run(ctx, root)
 	if err != nil && !errors.Is(err, errInterrupted) && errors.Is(context.Cause(ctx), errInterrupted) {
 		// What an interrupt ended reports its own error: a read cut off,
 		// say. The exit code says it was interrupted.
@@ -264,6 +292,17 @@ func Execute(ctx context.Context, f *Factory, args []string) int {
 		printError(f.IO.ErrOut, err)
 	}
 	return code
+}
+
+// run executes root, turning a panic in the command into an error (exit
+// 1): unrecovered, it would exit 2, the code of "changes present".
+func run(ctx context.Context, root *cobra.Command) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("descope-run failed (this is a bug; please report it with what follows): %v\n%s", r, debug.Stack())
+		}
+	}()
+	return root.ExecuteContext(ctx)
 }
 
 func printError(w io.Writer, err error) {
