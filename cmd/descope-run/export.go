@@ -4,12 +4,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/descope-run/descope-run/descope/mgmt"
 	"github.com/descope-run/descope-run/runtime"
 )
 
@@ -156,83 +154,4 @@ func (f *Factory) settingsPace(ws *runtime.Workspace, t *runtime.Target, n int) 
 		return fmt.Sprintf(" (within the burst of %s)", r)
 	}
 	return fmt.Sprintf(": about %s at %s", d.Round(time.Second), r)
-}
-
-// chooseProject opens the project a command that reads one works on when no
-// config pins it (docs/design.md section 6, "Choosing the project"):
-// DESCOPE_PROJECT_ID when set; else the project --project names (an entry
-// of descope-run.yaml's projects:) or --project-id, real when its key_env
-// variable is set, else the workspace's local project of that id; else the
-// workspace's only local project; else an error listing the candidates.
-func (f *Factory) chooseProject(ws *runtime.Workspace, name, id string) (*runtime.Target, error) {
-	if name != "" {
-		pc, ok := ws.Config.Projects[name]
-		if !ok {
-			return nil, fmt.Errorf("--project %s: %s has no project of that name%s", name,
-				filepath.Join(ws.Root, runtime.ConfigFile), candidates("its projects are", projectNames(ws)))
-		}
-		if id != "" && id != pc.ID {
-			return nil, fmt.Errorf("--project %s is project %s but --project-id is %s: drop one of them", name, pc.ID, id)
-		}
-		id = pc.ID
-	}
-	if env := f.Getenv(mgmt.EnvProjectID); env != "" {
-		if id != "" && id != env {
-			return nil, fmt.Errorf("the project chosen is %s but %s is %s: unset %s, or drop --project and --project-id", id, mgmt.EnvProjectID, env, mgmt.EnvProjectID)
-		}
-		return f.openTargetID(ws, env)
-	}
-	local, err := runtime.LocalProjects(ws)
-	if err != nil {
-		return nil, err
-	}
-	if id != "" {
-		for _, pc := range ws.Config.Projects {
-			if pc.ID == id && pc.KeyEnv != "" && f.Getenv(pc.KeyEnv) != "" {
-				// The real project: its key is set.
-				return f.openTargetEnv(ws, id, func(k string) string {
-					if k == mgmt.EnvProjectID {
-						return id
-					}
-					return f.Getenv(k)
-				})
-			}
-		}
-		if !slices.Contains(local, id) {
-			return nil, fmt.Errorf("project %s: the workspace %s has no local project of that id and no key for the real one is set (set %s and %s, or the key_env of its descope-run.yaml entry)%s",
-				id, ws.Root, mgmt.EnvProjectID, mgmt.EnvManagementKey, candidates("local projects:", local))
-		}
-		return f.openTargetID(ws, id)
-	}
-	if len(local) == 1 {
-		return f.openTargetID(ws, local[0])
-	}
-	what := "no local project"
-	if len(local) > 1 {
-		what = fmt.Sprintf("%d local projects", len(local))
-	}
-	return nil, fmt.Errorf("which project? %s is not set and the workspace %s has %s: set %s and %s for a real project, or choose one with --project NAME or --project-id ID%s%s",
-		mgmt.EnvProjectID, ws.Root, what, mgmt.EnvProjectID, mgmt.EnvManagementKey,
-		candidates("; local projects:", local), candidates("; projects in "+runtime.ConfigFile+":", projectNames(ws)))
-}
-
-// projectNames returns the names of descope-run.yaml's projects, sorted.
-func projectNames(ws *runtime.Workspace) []string {
-	var names []string
-	for n := range ws.Config.Projects {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
-// candidates returns " (label a, b)" for a list, "" for none.
-func candidates(label string, list []string) string {
-	if len(list) == 0 {
-		return ""
-	}
-	if strings.HasPrefix(label, ";") {
-		return label + " " + strings.Join(list, ", ")
-	}
-	return " (" + label + " " + strings.Join(list, ", ") + ")"
 }
