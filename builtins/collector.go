@@ -17,6 +17,8 @@ import (
 // cross-references (parents, role permissions, default roles) once the whole
 // program has run. It is safe for concurrent use.
 type Collector struct {
+	// scratch keeps nothing (see NewScratchCollector).
+	scratch     bool
 	mu          sync.Mutex
 	project     *descope.Project
 	theme       *descope.Theme
@@ -45,6 +47,12 @@ func NewCollector() *Collector {
 		seq:         make(map[any]int),
 	}
 }
+
+// NewScratchCollector returns a Collector that keeps nothing and checks
+// nothing: in an automation script a declaration is a value to pass to
+// p.apply() or diff(), not a part of one desired state, so a script may
+// declare the same tenant for two projects.
+func NewScratchCollector() *Collector { return &Collector{scratch: true} }
 
 // A DeclError is a problem with a declaration found after evaluation, such as
 // a parent that the config does not declare. Origin is the declaration's call
@@ -82,6 +90,9 @@ func duplicate(kind, what string, first descope.Origin) error {
 }
 
 func (c *Collector) addProject(p *descope.Project) error {
+	if c.scratch {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.project != nil {
@@ -92,6 +103,9 @@ func (c *Collector) addProject(p *descope.Project) error {
 }
 
 func (c *Collector) addTheme(t *descope.Theme) error {
+	if c.scratch {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.theme != nil {
@@ -104,6 +118,9 @@ func (c *Collector) addTheme(t *descope.Theme) error {
 // declareKeyed records v under key in m, keeping declaration order, or
 // reports the first declaration of the same key.
 func declareKeyed[T any](c *Collector, kind string, m map[string]*T, order *[]string, key string, v *T, origin func(*T) descope.Origin) error {
+	if c.scratch {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if prev, ok := m[key]; ok {
@@ -132,6 +149,9 @@ func (c *Collector) addFlow(f *descope.Flow) error {
 }
 
 func (c *Collector) addOwn(o *descope.Ownership) error {
+	if c.scratch {
+		return nil
+	}
 	k := string(o.Kind) + ":" + o.Match
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -156,7 +156,7 @@ func (d *declarer) tenant(thread *starlark.Thread, b *starlark.Builtin, args sta
 var tenantFields = []string{"attributes", "default_roles", "disabled", "domains", "enforce_sso", "id", "name", "parent", "settings"}
 
 func tenantValue(t *descope.Tenant) *Declared {
-	return newDeclared(descope.KindTenant, t.ID, tenantFields, func(name string) starlark.Value {
+	return newDeclared(descope.KindTenant, t.ID, t, tenantFields, func(name string) starlark.Value {
 		switch name {
 		case "id":
 			return starlark.String(t.ID)

@@ -37,6 +37,7 @@ func Config(c *Collector, files Files, vars *Vars) starlark.StringDict {
 		"read_file":  starlark.NewBuiltin("read_file", r.readFile),
 		"load_json":  starlark.NewBuiltin("load_json", r.loadJSON),
 		"load_yaml":  starlark.NewBuiltin("load_yaml", r.loadYAML),
+		"load_csv":   starlark.NewBuiltin("load_csv", r.loadCSV),
 		"json":       json.Module,
 		"yaml":       YAMLModule,
 		"math":       math.Module,

@@ -37,6 +37,10 @@ type StateValue struct {
 	project, theme starlark.Value
 	lists          map[string]*starlark.List
 	byKey          map[descope.Kind]map[string]*Declared
+	// src is where the state was read from: a live project, whose
+	// documents are fetched on first use, or a backup; nil for a config's
+	// (see livestate.go).
+	src *stateSource
 
 	canonOnce sync.Once
 	canon     []byte
@@ -228,19 +232,19 @@ func (d *Declared) equal(o *Declared, depth int) (bool, error) {
 // field is named like the keyword that sets it.
 
 func projectValue(p *descope.Project) *Declared {
-	return fieldsOf(descope.KindProject, p.ID, map[string]starlark.Value{
+	return fieldsOf(descope.KindProject, p.ID, p, map[string]starlark.Value{
 		"id": optString(nonEmpty(p.ID)), "name": optString(p.Name), "tags": optList(p.Tags),
 	})
 }
 
 func permissionValue(p *descope.Permission) *Declared {
-	return fieldsOf(descope.KindPermission, p.Name, map[string]starlark.Value{
+	return fieldsOf(descope.KindPermission, p.Name, p, map[string]starlark.Value{
 		"name": starlark.String(p.Name), "description": optString(p.Description),
 	})
 }
 
 func roleValue(r *descope.Role) *Declared {
-	return fieldsOf(descope.KindRole, r.Key(), map[string]starlark.Value{
+	return fieldsOf(descope.KindRole, r.Key(), r, map[string]starlark.Value{
 		"name": starlark.String(r.Name), "description": optString(r.Description),
 		"permissions": optList(r.Permissions), "tenant": optString(nonEmpty(r.Tenant)),
 		"default": optBool(r.Default), "private": optBool(r.Private),
@@ -256,7 +260,7 @@ var (
 )
 
 func flowValue(f *descope.Flow) *Declared {
-	return newDeclared(descope.KindFlow, f.ID, flowFields, func(name string) starlark.Value {
+	return newDeclared(descope.KindFlow, f.ID, f, flowFields, func(name string) starlark.Value {
 		switch name {
 		case "id":
 			return starlark.String(f.ID)
@@ -270,7 +274,7 @@ func flowValue(f *descope.Flow) *Declared {
 }
 
 func themeValue(t *descope.Theme) *Declared {
-	return newDeclared(descope.KindTheme, "theme", themeFields, func(name string) starlark.Value {
+	return newDeclared(descope.KindTheme, "theme", t, themeFields, func(name string) starlark.Value {
 		switch name {
 		case "src":
 			return optString(nonEmpty(t.Src))

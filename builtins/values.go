@@ -19,6 +19,13 @@ type Declared struct {
 	// attr computes a field on demand: most declared values are never read,
 	// and building every field up front is a fifth of a big config's time.
 	attr func(name string) starlark.Value
+	// obj is the declared object (*descope.Tenant, *descope.Flow, ...), for
+	// scripts that pass the value on to apply() or diff().
+	obj any
+	// src is the state the value was read from (a live project, a
+	// backup), nil for a declaration; a live flow's or theme's document is
+	// fetched on first use.
+	src *stateSource
 }
 
 var (
@@ -26,21 +33,21 @@ var (
 	_ goValuer          = (*Declared)(nil)
 )
 
-// newDeclared returns the value of a declaration whose fields are names
-// (sorted), computed by attr.
-func newDeclared(kind descope.Kind, key string, names []string, attr func(string) starlark.Value) *Declared {
-	return &Declared{kind: kind, key: key, names: names, attr: attr}
+// newDeclared returns the value of the declaration of obj, whose fields
+// are names (sorted), computed by attr.
+func newDeclared(kind descope.Kind, key string, obj any, names []string, attr func(string) starlark.Value) *Declared {
+	return &Declared{kind: kind, key: key, obj: obj, names: names, attr: attr}
 }
 
 // fieldsOf builds a Declared from fields computed up front, for the small
 // declarations.
-func fieldsOf(kind descope.Kind, key string, attrs map[string]starlark.Value) *Declared {
+func fieldsOf(kind descope.Kind, key string, obj any, attrs map[string]starlark.Value) *Declared {
 	names := make([]string, 0, len(attrs))
 	for k := range attrs {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	return newDeclared(kind, key, names, func(name string) starlark.Value { return attrs[name] })
+	return newDeclared(kind, key, obj, names, func(name string) starlark.Value { return attrs[name] })
 }
 
 func (d *Declared) String() string       { return fmt.Sprintf("%s(%q)", d.kind, d.key) }
@@ -58,6 +65,9 @@ func (d *Declared) Attr(name string) (starlark.Value, error) {
 	i := sort.SearchStrings(d.names, name)
 	if i == len(d.names) || d.names[i] != name {
 		return nil, nil // starlark reports "has no .x field or method"
+	}
+	if d.src != nil && name == "document" {
+		return d.src.documentValue(d)
 	}
 	v := d.attr(name)
 	if v == nil {

@@ -101,44 +101,66 @@ func (es ScriptErrors) Error() string {
 // the script itself is a *ScriptError or ScriptErrors; any other error is
 // about the invocation (a missing script, an unreadable descope-run.yaml).
 func Eval(ctx context.Context, opts EvalOptions) (*Result, error) {
-	if _, err := os.Stat(opts.Script); err != nil {
-		return nil, fmt.Errorf("script %s: %w", opts.Script, err)
-	}
-	root, err := FindRoot(opts.Script)
+	ws, entry, err := openEntry(opts.Script)
 	if err != nil {
-		return nil, fmt.Errorf("script %s: %w", opts.Script, err)
+		return nil, err
+	}
+	vars, err := LoadVars(ws.Config.Vars, opts.VarFiles, opts.Vars)
+	if err != nil {
+		return nil, err
+	}
+	varsDigest, err := vars.Digest()
+	if err != nil {
+		return nil, err
+	}
+	state, err := evalEntry(ctx, ws, entry, vars, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{
+		State:     state,
+		Workspace: ws,
+		Entry:     entry,
+		Inputs:    Inputs{Files: ws.Inputs(), Vars: varsDigest},
+	}, nil
+}
+
+// openEntry opens the workspace of the entry script at path (as the user
+// wrote it) and returns the script's root-relative path.
+func openEntry(path string) (*Workspace, string, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, "", fmt.Errorf("script %s: %w", path, err)
+	}
+	root, err := FindRoot(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("script %s: %w", path, err)
 	}
 	ws, err := OpenWorkspace(root)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	abs, err := filepath.Abs(opts.Script)
+	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if real, err := filepath.EvalSymlinks(abs); err == nil {
 		abs = real
 	}
 	entry, err := filepath.Rel(root, abs)
 	if err != nil || strings.HasPrefix(entry, "..") {
-		return nil, fmt.Errorf("script %s is outside its workspace %s", opts.Script, root)
+		return nil, "", fmt.Errorf("script %s is outside its workspace %s", path, root)
 	}
-	entry = filepath.ToSlash(entry)
+	return ws, filepath.ToSlash(entry), nil
+}
 
-	vars, err := LoadVars(ws.Config.Vars, opts.VarFiles, opts.Vars)
-	if err != nil {
-		return nil, err
-	}
+// evalEntry evaluates the config at entry (root-relative) in ws with vars
+// into its desired state.
+func evalEntry(ctx context.Context, ws *Workspace, entry string, vars *Vars, opts EvalOptions) (*descope.State, error) {
 	varsDict, err := vars.Dict()
 	if err != nil {
 		return nil, err
 	}
 	read := builtins.NewVars(varsDict)
-	varsDigest, err := vars.Digest()
-	if err != nil {
-		return nil, err
-	}
-
 	collector := builtins.NewCollector()
 	predeclared := builtins.Config(collector, ws, read)
 	if err := evalModules(ctx, ws, entry, predeclared, opts); err != nil {
@@ -151,12 +173,7 @@ func Eval(ctx context.Context, opts EvalOptions) (*Result, error) {
 	if err := vars.CheckRead(entry, read); err != nil {
 		return nil, err
 	}
-	return &Result{
-		State:     state,
-		Workspace: ws,
-		Entry:     entry,
-		Inputs:    Inputs{Files: ws.Inputs(), Vars: varsDigest},
-	}, nil
+	return state, nil
 }
 
 // evalModules runs the entry module and, through load(), the modules it
@@ -177,14 +194,21 @@ func evalModules(ctx context.Context, ws *Workspace, entry string, predeclared s
 	if stderr == nil {
 		stderr = io.Discard
 	}
-	l := &loader{ws: ws, predeclared: predeclared, modules: make(map[string]*module)}
 	thread := &starlark.Thread{
 		Name: entry,
-		Load: l.load,
 		Print: func(thread *starlark.Thread, msg string) {
 			fmt.Fprintf(stderr, "%s: %s\n", thread.CallFrame(1).Pos, msg)
 		},
 	}
+	return runModules(ctx, ws, entry, predeclared, thread, maxSteps, timeout)
+}
+
+// runModules runs the entry module on thread, and through load() the
+// modules it needs, bounded by maxSteps and by ctx (whose deadline is
+// timeout, for the message; 0 for none). Its failure is a *ScriptError.
+func runModules(ctx context.Context, ws *Workspace, entry string, predeclared starlark.StringDict, thread *starlark.Thread, maxSteps uint64, timeout time.Duration) error {
+	l := &loader{ws: ws, predeclared: predeclared, modules: make(map[string]*module)}
+	thread.Load = l.load
 	thread.SetMaxExecutionSteps(maxSteps)
 
 	// The interpreter stops at its next step once the thread is cancelled,

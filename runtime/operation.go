@@ -48,6 +48,11 @@ type Policy struct {
 	Locker Locker
 	// Store receives the backup taken before the first write. Required.
 	Store BackupStore
+	// Backup, when set, gives the backup that covers the writes in place
+	// of the one Apply takes (a script backs a project up once, before its
+	// first write, and reuses that backup); touched are the tenants whose
+	// settings the plan may change or lose (TouchedTenants).
+	Backup func(ctx context.Context, touched []string) (backup.Entry, error)
 	// Retention, when set, prunes old backups from Store afterwards.
 	Retention *backup.RetentionPolicy
 	// Audit, when set, records the outcome of every operation that got as
@@ -204,7 +209,12 @@ func Apply(ctx context.Context, t *Target, desired *descope.State, pol Policy) (
 	}
 
 	meta := NewMetadata(pol.Operation, "before "+pol.Operation+" of "+pol.Subject, pol.ToolVersion, pol.Workspace, now())
-	entry, err := backupBefore(ctx, t, pol.Store, meta, planned)
+	var entry backup.Entry
+	if pol.Backup != nil {
+		entry, err = pol.Backup(ctx, TouchedTenants(p))
+	} else {
+		entry, err = backupBefore(ctx, t, pol.Store, meta, planned)
+	}
 	if err != nil {
 		return out, fmt.Errorf("%w; nothing was changed", err)
 	}

@@ -11,7 +11,7 @@ const (
 	ExitOK          = 0   // success, or no changes
 	ExitError       = 1   // any other failure
 	ExitChanges     = 2   // plan --detailed-exitcode found changes
-	ExitScript      = 3   // the config (or a test file) failed to evaluate
+	ExitScript      = 3   // the config (or a test file, or a script) failed to evaluate
 	ExitRefused     = 4   // refused for safety: a runtime.Refusal (stale plan, delete guard, project mismatch, lock held, ...)
 	ExitInterrupted = 130 // stopped by an interrupt (Ctrl-C, SIGTERM), as shells report 128+SIGINT
 )
@@ -40,10 +40,12 @@ func ExitCode(err error) int {
 		return ExitError
 	case errors.Is(err, errChanges):
 		return ExitChanges
+	case errors.As(err, &refusal):
+		// Before the script errors: a script's refused write is reported
+		// at its line, and still exits as a refusal.
+		return ExitRefused
 	case errors.As(err, &se), errors.As(err, &ses):
 		return ExitScript
-	case errors.As(err, &refusal):
-		return ExitRefused
 	}
 	return ExitError
 }
