@@ -200,16 +200,17 @@ func evalModules(ctx context.Context, ws *Workspace, entry string, predeclared s
 			fmt.Fprintf(stderr, "%s: %s\n", thread.CallFrame(1).Pos, msg)
 		},
 	}
-	return runModules(ctx, ws, entry, predeclared, thread, maxSteps, timeout)
+	return runModules(ctx, ws, entry, predeclared, thread, evalLimits{maxSteps: maxSteps, timeout: timeout, maxMemory: opts.MaxMemory})
 }
 
 // runModules runs the entry module on thread, and through load() the
-// modules it needs, bounded by maxSteps and by ctx (whose deadline is
-// timeout, for the message; 0 for none). Its failure is a *ScriptError.
-func runModules(ctx context.Context, ws *Workspace, entry string, predeclared starlark.StringDict, thread *starlark.Thread, maxSteps uint64, timeout time.Duration) error {
+// modules it needs, within limits (a zero maxMemory: MaxMemoryDefault())
+// and ctx, whose deadline is limits.timeout (0 for none). Its failure is a
+// *ScriptError.
+func runModules(ctx context.Context, ws *Workspace, entry string, predeclared starlark.StringDict, thread *starlark.Thread, limits evalLimits) error {
 	l := &loader{ws: ws, predeclared: predeclared, modules: make(map[string]*module)}
 	thread.Load = l.load
-	thread.SetMaxExecutionSteps(maxSteps)
+	thread.SetMaxExecutionSteps(limits.maxSteps)
 
 	// The interpreter stops at its next step once the thread is cancelled,
 	// but not inside a built-in call, so the evaluation runs on its own
@@ -226,13 +227,11 @@ func runModules(ctx context.Context, ws *Workspace, entry string, predeclared st
 		_, err := l.exec(thread, entry)
 		done <- err
 	}()
-	maxMemory := opts.MaxMemory
-	if maxMemory == 0 {
-		maxMemory = MaxMemoryDefault()
+	if limits.maxMemory == 0 {
+		limits.maxMemory = MaxMemoryDefault()
 	}
-	heap := watchHeap(maxMemory)
+	heap := watchHeap(limits.maxMemory)
 	defer heap.stop()
-	limits := evalLimits{maxSteps: maxSteps, timeout: timeout, maxMemory: maxMemory}
 
 	var reason string
 	select {

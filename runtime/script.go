@@ -135,7 +135,7 @@ func RunScript(ctx context.Context, opts ScriptOptions) error {
 	}
 	builtins.SetContext(thread, ctx)
 	predeclared := builtins.Script(h, ws, read)
-	if err := runModules(ctx, ws, entry, predeclared, thread, opts.MaxSteps, opts.Timeout); err != nil {
+	if err := runModules(ctx, ws, entry, predeclared, thread, evalLimits{maxSteps: opts.MaxSteps, timeout: opts.Timeout, maxMemory: opts.MaxMemory}); err != nil {
 		return err
 	}
 	if err := vars.CheckRead(entry, read); err != nil {
