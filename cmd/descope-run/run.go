@@ -139,8 +139,8 @@ func (r *scriptRun) open(ws *runtime.Workspace, name string) (*runtime.Target, s
 	case name != "":
 		pc, ok := ws.Config.Projects[name]
 		if !ok {
-			return nil, "", fmt.Errorf("%s has no project %q%s", filepath.Join(ws.Root, runtime.ConfigFile), name,
-				candidates("its projects are", projectNames(ws)))
+			return nil, "", fmt.Errorf("%s has no project %q (%s)", filepath.Join(ws.Root, runtime.ConfigFile), name,
+				listed("its projects are", projectNames(ws)))
 		}
 		id = pc.ID
 		switch {
@@ -167,9 +167,9 @@ func (r *scriptRun) open(ws *runtime.Workspace, name string) (*runtime.Target, s
 			if len(local) > 1 {
 				what = fmt.Sprintf("%d local projects", len(local))
 			}
-			return nil, "", fmt.Errorf("which project? %s is not set and the workspace %s has %s: name one, descope.project(NAME), or set %s and %s%s%s",
+			return nil, "", fmt.Errorf("which project? %s is not set and the workspace %s has %s: name one, descope.project(NAME), or set %s and %s for a real project (%s; %s)",
 				mgmt.EnvProjectID, ws.Root, what, mgmt.EnvProjectID, mgmt.EnvManagementKey,
-				candidates("; projects in "+runtime.ConfigFile+":", projectNames(ws)), candidates("; local projects:", local))
+				listed("projects in "+runtime.ConfigFile+":", projectNames(ws)), listed("local projects:", local))
 		}
 		id = local[0]
 	}
