@@ -13,6 +13,7 @@ import (
 	"github.com/descope-run/descope-run/backup"
 	"github.com/descope-run/descope-run/descope"
 	"github.com/descope-run/descope-run/descope/emulator"
+	"github.com/descope-run/descope-run/descope/mgmt"
 )
 
 // memStore is a BackupStore in memory; writeErr and pruneErr make it fail.
@@ -503,5 +504,30 @@ func TestApplyOperationBackupReusesThePlansRead(t *testing.T) {
 	}
 	if got.ProjectSettings == nil || len(got.ProjectSettings.SnapshotFiles) == 0 {
 		t.Error("the backup lacks the project snapshot's files")
+	}
+}
+
+// A change that reports success but that the project does not reflect
+// afterwards (someone changed it meanwhile) is a mismatch, and an error.
+func TestApplyOperationVerifyMismatch(t *testing.T) {
+	fx := newOpFixture(t, nil)
+	events := fx.pol.Events
+	fx.pol.Events = func(ev Event) {
+		events(ev)
+		if ev.Kind == EventChange && ev.Change.Kind == mgmt.EventDone {
+			if err := fx.emu.Seed(&descope.State{Tenants: []*descope.Tenant{{ID: "acme", Name: "Renamed in the console"}}}); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	out, err := Apply(context.Background(), fx.target, &descope.State{Tenants: []*descope.Tenant{acme}}, fx.pol)
+	if err == nil || !strings.Contains(err.Error(), "1 changes did not verify") {
+		t.Fatalf("err = %v, want a verification error", err)
+	}
+	if out.Result == nil || len(out.Result.Mismatches) != 1 || !strings.HasPrefix(out.Result.Mismatches[0], "tenant:acme: still differs after a successful update (name)") {
+		t.Errorf("mismatches %q", out.Result.Mismatches)
+	}
+	if len(fx.audit.entries) != 1 || fx.audit.entries[0].Result != "failed" {
+		t.Errorf("audit %+v, want the failure recorded", fx.audit.entries)
 	}
 }

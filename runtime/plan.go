@@ -45,15 +45,8 @@ func ReadOptionsFor(desired *descope.State) mgmt.ReadOptions {
 	return opts
 }
 
-// ReadLive reads what a plan of desired needs from the target, and its
-// fingerprint.
-func ReadLive(ctx context.Context, t *Target, desired *descope.State) (*descope.State, string, error) {
-	live, fp, _, err := readLive(ctx, t, desired)
-	return live, fp, err
-}
-
-// readLive is ReadLive that also returns the snapshot's files when it read
-// the project.
+// readLive reads what a plan of desired needs from the target, its
+// fingerprint, and the snapshot's files when it read the project.
 func readLive(ctx context.Context, t *Target, desired *descope.State) (*descope.State, string, map[string]any, error) {
 	opts := ReadOptionsFor(desired)
 	var files map[string]any
