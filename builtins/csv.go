@@ -121,5 +121,9 @@ func table(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw
 	if err := tw.Flush(); err != nil {
 		return nil, err
 	}
-	return starlark.String(strings.TrimRight(buf.String(), "\n")), nil
+	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return starlark.String(strings.Join(lines, "\n")), nil
 }

@@ -29,6 +29,9 @@ type RunOptions struct {
 	MaxDeletes  int
 	Parallel    int
 	BackupDir   string
+	// ShowUnmanaged lists the live objects a write leaves alone; Full
+	// shows every field of a plan.
+	ShowUnmanaged, Full bool
 	// Timeout is --eval-timeout when given: a script has no time limit
 	// otherwise.
 	Timeout time.Duration
@@ -80,6 +83,8 @@ exits 3 with its file:line; a refused write exits 4.`,
 	fl.IntVar(&opts.MaxDeletes, "max-deletes", 10, "refuse a write that deletes more than `N` objects")
 	fl.IntVar(&opts.Parallel, "parallel", 4, "run at most `N` changes of a write at once (the pace is set by --rate)")
 	fl.StringVar(&opts.BackupDir, "backup-dir", "", "write backups under `DIR` (default ~/.descope-mgmt/backups)")
+	fl.BoolVar(&opts.ShowUnmanaged, "show-unmanaged", false, "list the live objects each write leaves alone")
+	fl.BoolVar(&opts.Full, "full", false, "show every field of each write's plan, flows and the theme path by path")
 	return cmd
 }
 
@@ -285,7 +290,8 @@ func (r *scriptRun) stdinTTY() bool {
 func (r *scriptRun) render(t *runtime.Target, p *descope.Plan) error {
 	fmt.Fprintln(r.show)
 	return render.Text(r.show, p, render.TextOptions{
-		Color: r.f.Color(r.opts.JSON && r.f.IO.ErrTTY || !r.opts.JSON && r.f.IO.OutTTY), Header: "Target: " + t.Description,
+		Color:  r.f.Color(r.opts.JSON && r.f.IO.ErrTTY || !r.opts.JSON && r.f.IO.OutTTY),
+		Header: "Target: " + t.Description, ShowUnmanaged: r.opts.ShowUnmanaged, Full: r.opts.Full,
 	})
 }
 
