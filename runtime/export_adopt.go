@@ -93,7 +93,7 @@ func (a *adopter) noteOnce(msg string) {
 // declare checks d with its builtin and returns what a config can hold of
 // it: d itself, or d without the optional keywords the builtin refuses (a
 // note each). ok is false when the builtin refuses the required keywords
-// alone, with a note saying that what is dropped.
+// alone, with a note saying why.
 func (a *adopter) declare(what string, d decl, required int) (decl, bool) {
 	if a.check.in("declarations", d) == nil {
 		return d, true

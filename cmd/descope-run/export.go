@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/descope-run/descope-run/descope/mgmt"
 	"github.com/descope-run/descope-run/runtime"
 )
 
@@ -30,31 +31,7 @@ func NewCmdExport(f *Factory, runF func(*cobra.Command, *ExportCmdOptions) error
 	cmd := &cobra.Command{
 		Use:   "export DIR",
 		Short: "Write a workspace that declares an existing project",
-		Long: `Read a live project and write a workspace into DIR that declares it:
-descope-run.yaml (the project's id and a placeholder for its key variable),
-main.star (the project, permissions, roles, tenants with their parents and
-default roles, tenant roles, flows and the theme), each flow's document in
-flows/ and the theme's in themes/theme.json, as the export APIs return them.
-Up to 10 tenants are declared in main.star; more go to data/tenants.yaml, one
-entry each, declared by the template lib/tenants.star. own() lines are written
-commented out: nothing is deleted until you uncomment one.
-
-Before it ends, export evaluates DIR/main.star and checks that a plan of it
-against what it read shows no changes. A value a config cannot hold (say, a
-default role that is no project role) is left unmanaged, with a note in
-main.star and on stderr. DIR must be empty or missing, unless --force.
-
-The project is chosen as plan chooses it: DESCOPE_PROJECT_ID (with
-DESCOPE_MANAGEMENT_KEY) when set; else --project NAME (an entry of
-descope-run.yaml's projects:, real when the variable its key_env names is set)
-or --project-id ID, each meaning the workspace's local project of that id when
-no key is set; else the workspace's only local project. A local project is
-copied into DIR/.descope-run/, so that plans of DIR read the same objects.
-
-Tenant settings are read only with --settings, one call per tenant (the API
-has no bulk read): at the default pace of 200 calls a minute, 1,000 tenants
-take about 5 minutes (--rate or rate in descope-run.yaml sets the pace; the
-local project is not paced).`,
+		Long:  exportLong("the default pace", mgmt.DefaultRate),
 		Example: `  descope-run export adopted --workspace scripts --project prod
   DESCOPE_PROJECT_ID=P2... DESCOPE_MANAGEMENT_KEY=K2... descope-run export prod-project
   descope-run export customers --kinds tenant,role --match 'cust-*' --settings`,
@@ -67,13 +44,20 @@ local project is not paced).`,
 			return runExport(cmd, opts)
 		},
 	}
+	// The help says what --settings costs at the pace this invocation would
+	// use: --rate, else the workspace's, else the default.
+	help := cmd.HelpFunc()
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		c.Long = exportLong(opts.pace())
+		help(c, args)
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Workspace, "workspace", ".", "the workspace `DIR` whose descope-run.yaml and local projects to use")
 	fl.StringVar(&opts.Project, "project", "", "the project `NAME` of descope-run.yaml's projects:")
 	fl.StringVar(&opts.ProjectID, "project-id", "", "the project `ID` (the workspace's local project of that id without a key)")
 	fl.StringSliceVar(&opts.Kinds, "kinds", nil, "export only these kinds: project, permission, role, tenant, flow, theme (default all)")
 	fl.StringVar(&opts.Match, "match", "", "export only the tenants whose id matches the glob `PATTERN` ('*', '?'), with their parents")
-	fl.BoolVar(&opts.Settings, "settings", false, "export tenant settings too: one read per tenant (1,000 tenants: about 5 minutes at 200/60s)")
+	fl.BoolVar(&opts.Settings, "settings", false, "export tenant settings too: one read per tenant (the help says how long that takes)")
 	fl.BoolVar(&opts.Force, "force", false, "write into a DIR that is not empty, replacing the files export writes")
 	return cmd
 }
@@ -138,20 +122,71 @@ func runExport(cmd *cobra.Command, opts *ExportCmdOptions) error {
 	return nil
 }
 
+// exportLong is export's help, with the time settings reads take at rate
+// r, which pace names.
+func exportLong(pace string, r mgmt.Rate) string {
+	return fmt.Sprintf(`Read a live project and write a workspace into DIR that declares it:
+descope-run.yaml (the project's id and a placeholder for its key variable),
+main.star (the project, permissions, roles, tenants with their parents and
+default roles, tenant roles, flows and the theme), each flow's document in
+flows/ and the theme's in themes/theme.json, as the export APIs return them.
+Up to %d tenants are declared in main.star; more go to data/tenants.yaml, one
+entry each, declared by the template lib/tenants.star. own() lines are written
+commented out: nothing is deleted until you uncomment one.
+
+Before it ends, export evaluates DIR/main.star and checks that a plan of it
+against what it read shows no changes. A value a config cannot hold (say, a
+default role that is no project role) is left unmanaged, with a note in
+main.star and on stderr. DIR must be empty or missing, unless --force.
+
+The project is chosen as plan chooses it: DESCOPE_PROJECT_ID (with
+DESCOPE_MANAGEMENT_KEY) when set; else --project NAME (an entry of
+descope-run.yaml's projects:, real when the variable its key_env names is set)
+or --project-id ID, each meaning the workspace's local project of that id when
+no key is set; else the workspace's only local project. A local project is
+copied into DIR/.descope-run/, so that plans of DIR read the same objects.
+
+Tenant settings are read only with --settings, one call per tenant (the API
+has no bulk read). At %s of %s,
+1,000 tenants take %s; the local project is not paced.`, runtime.InlineTenants, pace, r, settingsTime(r, 1000))
+}
+
+// pace describes the pace export would read a real project at, for the
+// help: --rate, else the rate in the workspace's descope-run.yaml, else
+// the default.
+func (o *ExportCmdOptions) pace() (string, mgmt.Rate) {
+	var ws *runtime.Workspace
+	if root, err := runtime.FindRootFromDir(o.Workspace); err == nil {
+		ws, _ = runtime.OpenWorkspace(root)
+	}
+	p, err := o.f.pacer(ws)
+	if err != nil {
+		return "the default pace", mgmt.DefaultRate
+	}
+	return "the current pace", p.Rate()
+}
+
+// settingsTime says how long n settings reads take at rate r (whose burst
+// is its N), after the few fixed reads.
+func settingsTime(r mgmt.Rate, n int) string {
+	if r.IsUnlimited() {
+		return "no time waiting"
+	}
+	d := time.Duration(max(0, n+5-r.N)) * r.Per / time.Duration(r.N)
+	if d < time.Second {
+		return "no time waiting (within the burst)"
+	}
+	return "about " + d.Round(time.Second).String()
+}
+
 // settingsPace says how long n settings reads take at the target's pace.
 func (f *Factory) settingsPace(ws *runtime.Workspace, t *runtime.Target, n int) string {
 	if t.Local {
 		return " (the local project is not paced)"
 	}
 	p, err := f.pacer(ws)
-	if err != nil || p.Rate().IsUnlimited() {
+	if err != nil {
 		return ""
 	}
-	r := p.Rate()
-	// The burst covers the first calls, the reads before these included.
-	d := time.Duration(max(0, n+5-p.Burst())) * r.Per / time.Duration(r.N)
-	if d < time.Second {
-		return fmt.Sprintf(" (within the burst of %s)", r)
-	}
-	return fmt.Sprintf(": about %s at %s", d.Round(time.Second), r)
+	return fmt.Sprintf(", at %s: %s", p.Rate(), settingsTime(p.Rate(), n))
 }
