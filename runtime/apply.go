@@ -12,7 +12,7 @@ import (
 
 // executeOptions configure execute.
 type executeOptions struct {
-	// Parallel is the number of workers (default 4).
+	// Parallel is the number of workers (default mgmt.DefaultWorkers).
 	Parallel int
 	// Events receives progress: each change started, done or failed
 	// (EventChange), then EventVerify.
@@ -48,7 +48,7 @@ func execute(ctx context.Context, t *Target, pl *Planned, opts executeOptions) (
 	p, desired := pl.Plan, pl.Desired
 	workers := opts.Parallel
 	if workers <= 0 {
-		workers = 4
+		workers = mgmt.DefaultWorkers
 	}
 	items, err := planItems(t.Client, pl)
 	if err != nil {

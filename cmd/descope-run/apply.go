@@ -12,6 +12,7 @@ import (
 
 	"github.com/descope-run/descope-run/backup"
 	"github.com/descope-run/descope-run/descope"
+	"github.com/descope-run/descope-run/descope/mgmt"
 	"github.com/descope-run/descope-run/descope/render"
 	"github.com/descope-run/descope-run/runtime"
 )
@@ -60,7 +61,7 @@ Deletes happen only where the config claims ownership with own(), and more than
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.AutoApprove, "auto-approve", false, "apply without asking for confirmation")
 	fl.IntVar(&opts.MaxDeletes, "max-deletes", 10, "refuse a plan that deletes more than `N` objects")
-	fl.IntVar(&opts.Parallel, "parallel", 4, "run at most `N` changes at once (the pace is set by --rate)")
+	fl.IntVar(&opts.Parallel, "parallel", mgmt.DefaultWorkers, "run at most `N` changes at once (the pace is set by --rate)")
 	fl.StringVar(&opts.BackupDir, "backup-dir", "", "write the backup under `DIR` (default ~/.descope-mgmt/backups)")
 	return cmd
 }

@@ -471,7 +471,7 @@ preconfigured role and permissions are never deleted).`,
 	fl.StringSliceVar(&only, "only", nil, "restore only these `KINDS` (tenant, role, permission, flow, theme, project)")
 	fl.BoolVar(&prune, "prune", false, "delete objects of the restored kinds that did not exist in the backup")
 	fl.IntVar(&maxDeletes, "max-deletes", 10, "refuse a restore that deletes more than `N` objects")
-	fl.IntVar(&parallel, "parallel", 4, "run at most `N` changes at once")
+	fl.IntVar(&parallel, "parallel", mgmt.DefaultWorkers, "run at most `N` changes at once")
 	fl.BoolVar(&fromOtherTarget, "from-other-target", false, "restore a backup taken from another target (the local project, another base URL)")
 	return cmd
 }

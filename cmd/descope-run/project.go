@@ -71,7 +71,29 @@ func (f *Factory) openTargetEnv(ws *runtime.Workspace, pinned string, getenv fun
 		return nil, err
 	}
 	f.closers = append(f.closers, t.Close)
+	f.recallPace(t)
 	return t, nil
+}
+
+// recallPace starts t's pacer at the pace learnt for its project (kept
+// beside its lock) and keeps what the pacer knows when the command is done.
+// The pace is a cache: failing to read or write it only costs a warning.
+func (f *Factory) recallPace(t *runtime.Target) {
+	dir, err := runtime.StateDir()
+	if err != nil {
+		f.Logger().Warn("starting at the configured pace", "err", err)
+		return
+	}
+	keep, err := runtime.RecallPace(t, dir, f.Now())
+	if err != nil {
+		f.Logger().Warn("starting at the configured pace", "err", err)
+	}
+	f.closers = append(f.closers, func() error {
+		if err := keep(); err != nil {
+			f.Logger().Warn("could not keep the learnt pace for the next run", "err", err)
+		}
+		return nil
+	})
 }
 
 // backupStore opens the backup store of target (see backup.WithTarget):

@@ -15,9 +15,11 @@
 //
 // One Pacer (a golang.org/x/time/rate token bucket) paces every call made
 // for a project. Each attempt of each call takes a token. A 429 pauses the
-// pacer for Retry-After and slows it down; a transient failure (503, 52x, a
-// dropped connection) is retried with jittered exponential backoff; a create
-// whose answer was lost is checked by a read before it is sent again.
+// pacer for Retry-After, after which it paces at 90% of the limit the
+// server's answers showed (Pacer.Memory keeps it for the next run); a
+// transient failure (503, 52x, a dropped connection) is retried with
+// jittered exponential backoff; a create whose answer was lost is checked by
+// a read before it is sent again.
 //
 // # Executor
 //
