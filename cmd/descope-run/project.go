@@ -79,6 +79,9 @@ func (f *Factory) openTargetEnv(ws *runtime.Workspace, pinned string, getenv fun
 // beside its lock) and keeps what the pacer knows when the command is done.
 // The pace is a cache: failing to read or write it only costs a warning.
 func (f *Factory) recallPace(t *runtime.Target) {
+	if t.Local {
+		return // not paced
+	}
 	dir, err := runtime.StateDir()
 	if err != nil {
 		f.Logger().Warn("starting at the configured pace", "err", err)
