@@ -261,8 +261,8 @@ func (e *evalPanic) Error() string { return e.msg }
 // stopGrace is how long a cancelled evaluation may take to stop before it
 // is abandoned: the interpreter checks for a cancel at every step, so only
 // a built-in call takes that long (or a machine too busy to run it).
-// Memory that grows on past twice the budget abandons it at once: a
-// built-in call can grow by gigabytes a second.
+// Memory that grows on past the budget abandons it at once: a built-in
+// call can grow by gigabytes a second.
 var stopGrace = time.Second
 
 // memoryBudgetExceeded is the reason a thread is cancelled for memory.

@@ -75,8 +75,8 @@ func ParseBytes(s string) (uint64, error) {
 // the watch measures memory rather than waiting for the interpreter.
 type heapWatch struct {
 	// exceeded is closed when the heap has grown past the budget, and
-	// overshot when it went on growing past twice the budget after that
-	// (a built-in call that the interpreter cannot stop).
+	// overshot when it grew by another quarter of the budget after that (a
+	// built-in call that the interpreter cannot stop).
 	exceeded, overshot chan struct{}
 	done               chan struct{}
 }
@@ -123,7 +123,9 @@ func watchHeap(budget uint64) *heapWatch {
 			if signal == w.overshot {
 				return
 			}
-			limit, signal = base+2*budget, w.overshot
+			// Once cancelled, the interpreter allocates no more: growth
+			// means a built-in call that goes on.
+			limit, signal = read()+budget/4, w.overshot
 		}
 	}()
 	return w
