@@ -27,6 +27,11 @@ func benchmarkPlanLocal(b *testing.B, n int, settings bool) {
 		b.Fatal(err)
 	}
 	target, emu := newEmulatorTarget(b)
+	for _, name := range []string{"plan", "region", "crm_id"} { // what the config uses
+		if err := emu.DefineTenantAttribute(name, "string"); err != nil {
+			b.Fatal(err)
+		}
+	}
 	start := time.Now()
 	setup, err := MakePlan(ctx, target, res.State)
 	if err != nil {

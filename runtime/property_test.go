@@ -166,6 +166,13 @@ func runPropertyCase(t *testing.T, seed uint64) {
 	if err := emu.Seed(liveIn); err != nil {
 		t.Fatalf("seed %d: emulator rejected the generated live state: %v\nlive: %s", seed, err, compactJSON(liveIn))
 	}
+	// The project defines the custom attributes the configs use, as a real
+	// one must (see stateGen.attributes).
+	for name, typ := range map[string]string{"plan": "singleselect", "seats": "number", "beta": "boolean", "region": "multiselect"} {
+		if err := emu.DefineTenantAttribute(name, typ); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// A plan that deletes or replaces a tenant whose live sub-tenants stay
 	// cannot succeed, and Diff says so in the change's StrandedSubTenants (the API
 	// refuses to delete a tenant with sub-tenants). That is a documented

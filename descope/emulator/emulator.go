@@ -50,6 +50,9 @@ type Emulator struct {
 	jr        *journal
 	dirty     bool
 	compactAt int64
+	// attributesOnUse defines a tenant attribute key when a tenant first
+	// uses it, instead of refusing it (WithAttributesDefinedOnUse).
+	attributesOnUse bool
 
 	logMu    sync.Mutex
 	reqs     []*Request
@@ -116,6 +119,8 @@ func Open(opts ...Option) (*Emulator, error) {
 		limiter:   newLimiter(cfg.limit, cfg.window, cfg.penalty),
 		closing:   make(chan struct{}),
 		logLimit:  cfg.logLimit,
+
+		attributesOnUse: cfg.attributesOnUse,
 	}
 	for _, pf := range cfg.faults {
 		e.faults.set(pf.pattern, pf.fault)

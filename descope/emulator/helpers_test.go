@@ -192,3 +192,12 @@ func names(t *testing.T, list any, key string) []string {
 	}
 	return out
 }
+
+// define defines tenant custom attributes of type string, as a tenant's
+// keys must be before it uses them.
+func (c *tclient) define(names ...string) {
+	c.t.Helper()
+	for _, n := range names {
+		c.post("/v1/mgmt/tenant/attribute", map[string]any{"name": n, "displayName": n, "type": "string"})
+	}
+}

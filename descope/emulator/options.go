@@ -23,6 +23,8 @@ type config struct {
 	faults         []patternFault
 	logger         *slog.Logger
 	logLimit       int
+
+	attributesOnUse bool
 }
 
 // patternFault is a fault given to WithFault, installed when the emulator starts.
@@ -120,4 +122,12 @@ func WithLogger(l *slog.Logger) Option {
 // (see Requests), for long-running emulators. Zero, the default, keeps all.
 func WithRequestLogLimit(n int) Option {
 	return func(c *config) { c.logLimit = n }
+}
+
+// WithAttributesDefinedOnUse defines a tenant custom attribute key when a
+// tenant first uses it, with a type guessed from its value, instead of
+// refusing a key no definition names as Descope does (see attributes.go).
+// The local project uses it until configs can declare definitions.
+func WithAttributesDefinedOnUse() Option {
+	return func(c *config) { c.attributesOnUse = true }
 }

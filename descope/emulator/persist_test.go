@@ -27,6 +27,7 @@ func TestStateFileRoundTrip(t *testing.T) {
 	c := &tclient{t: t, e: e1, http: &http.Client{Transport: e1.Transport()}, base: "http://emulator.test"}
 	c.post("/v1/mgmt/project/update/name", map[string]any{"name": "Local"})
 	c.post("/v1/mgmt/permission/create", map[string]any{"name": "edit"})
+	c.define("n", "big")
 	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2p", "name": "P", "customAttributes": map[string]any{"n": 1.5, "big": 12345678901234567}})
 	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2c", "name": "C", "parent": "T2p"})
 	c.post("/v1/mgmt/role/create", map[string]any{"name": "Editor", "permissionNames": []string{"edit"}, "tenantId": "T2c"})
@@ -149,7 +150,7 @@ func TestStateFileFormat1(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw, _ := os.ReadFile(path)
-	if !bytes.Contains(raw, []byte(`"formatVersion": 3`)) || bytes.Contains(raw, []byte(`"defaultRoles"`)) {
+	if !bytes.Contains(raw, []byte(`"formatVersion": 4`)) || bytes.Contains(raw, []byte(`"defaultRoles"`)) {
 		t.Errorf("state file after a write is not format 3:\n%s", raw)
 	}
 }
@@ -192,7 +193,7 @@ func TestStateFileFormat2(t *testing.T) {
 	}
 	tenant := file.Tenants["T2a"]
 	settings, _ := tenant["settings"].(map[string]any)
-	if _, beside := tenant["selfProvisioningDomains"]; file.Format != 3 || beside || !reflect.DeepEqual(settings["selfProvisioningDomains"], []any{"a.com"}) {
+	if _, beside := tenant["selfProvisioningDomains"]; file.Format != 4 || beside || !reflect.DeepEqual(settings["selfProvisioningDomains"], []any{"a.com"}) {
 		t.Errorf("state file after a write is not format 3 with the domains in the settings:\n%s", raw)
 	}
 }

@@ -19,6 +19,11 @@ var routes = map[string]map[string]route{
 		http.MethodPost: {write: true, handle: (*Emulator).tenantSettingsSet},
 	},
 	"/v1/mgmt/tenant/updateDefaultRoles": {http.MethodPost: {write: true, handle: (*Emulator).tenantDefaultRoles}},
+	"/v1/mgmt/tenant/attribute": {
+		http.MethodPost:   {write: true, handle: (*Emulator).tenantAttributeSet},
+		http.MethodGet:    {handle: (*Emulator).tenantAttributeGet},
+		http.MethodDelete: {write: true, emptyOK: true, handle: (*Emulator).tenantAttributeDelete},
+	},
 
 	"/v1/mgmt/flow/list":    {http.MethodPost: {emptyOK: true, handle: (*Emulator).flowList}},
 	"/v1/mgmt/flow/delete":  {http.MethodPost: {write: true, handle: (*Emulator).flowDelete}},

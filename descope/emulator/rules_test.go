@@ -213,6 +213,7 @@ func TestUnknownFieldsIgnored(t *testing.T) {
 func TestGoSDKRequests(t *testing.T) {
 	_, c := newTest(t)
 	c.post("/v1/mgmt/tenant/create", `{"id":"T2parent","name":"Parent"}`)
+	c.define("tier")
 	steps := []struct {
 		method, path, body string
 		check              func(map[string]any) bool

@@ -76,6 +76,7 @@ func TestSnapshotExportImport(t *testing.T) {
 	src.post("/v2/mgmt/flow/import", map[string]any{"flow": map[string]any{"flowId": "onboard", "metadata": map[string]any{"name": "Onboard"},
 		"contents": map[string]any{"startTask": "1"}, "screens": []any{map[string]any{"screenId": "s1", "contents": map[string]any{"x": 1}}}}})
 	src.post("/v2/mgmt/theme/import", map[string]any{"theme": map[string]any{"styles": map[string]any{"light": map[string]any{"primary": "#111"}}}})
+	src.post("/v1/mgmt/tenant/attribute", map[string]any{"name": "plan", "displayName": "Plan", "type": "singleselect", "options": []string{"gold"}})
 	files := src.post("/v1/mgmt/project/snapshot/export", map[string]any{})["files"]
 
 	dstEmu, dst := newTest(t)
@@ -101,6 +102,9 @@ func TestSnapshotExportImport(t *testing.T) {
 	}
 	if dstEmu.State().Tenant("T2keep") == nil {
 		t.Error("the import deleted a tenant")
+	}
+	if got := dst.get("/v1/mgmt/tenant/attribute?name=plan"); got["type"] != "singleselect" {
+		t.Errorf("imported tenant attribute definition: %v", got)
 	}
 }
 

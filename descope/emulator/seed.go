@@ -141,6 +141,7 @@ func seedTenant(st *store, in *descope.Tenant, now time.Time, ids *idSource) err
 			return err
 		}
 		req.CustomAttributes = attrs
+		_ = st.defineAttributes(attrs, true) // a seeded project's keys are defined
 	}
 	if err := req.check(); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -28,7 +29,9 @@ import (
 // and flows/<id>/screen-<screenId>.json; styles/theme.json;
 // authorization/permissions.json ({permissions: [{name, description}]}) and
 // authorization/roles.json ({roles: [...]}, the project's roles, not the
-// tenants'). A snapshot holds no tenants, as Descope's does not.
+// tenants'); attributes/tenant.json ({attributes: [...]}, the tenant custom
+// attribute definitions, see attributes.go). A snapshot holds no tenants, as
+// Descope's does not.
 //
 // An import applies the files the export gives: every kind the snapshot has
 // files for is replaced whole (the flows, the theme, the permissions with
@@ -47,6 +50,7 @@ const (
 	snapshotTheme       = "styles/theme.json"
 	snapshotPermissions = "authorization/permissions.json"
 	snapshotRoles       = "authorization/roles.json"
+	snapshotAttributes  = "attributes/tenant.json"
 )
 
 func (e *Emulator) snapshotExport(c *call) (any, error) {
@@ -99,6 +103,11 @@ func (st *store) snapshotFiles() map[string]any {
 		}
 	}
 	files[snapshotRoles] = map[string]any{"roles": nonNil(roles)}
+	attrs := []any{}
+	for _, name := range sortedKeys(st.TenantAttributes) {
+		attrs = append(attrs, st.TenantAttributes[name])
+	}
+	files[snapshotAttributes] = map[string]any{"attributes": attrs}
 	return files
 }
 
@@ -116,6 +125,7 @@ type snapshot struct {
 	theme       map[string]any
 	permissions []permissionRequest
 	roles       []roleRequest
+	attributes  map[string]*tenantAttribute
 }
 
 // readSnapshot reads files, collecting every failure.
@@ -235,7 +245,32 @@ func readSnapshot(files map[string]any) (*snapshot, []string) {
 			s.roles = append(s.roles, req)
 		}
 	}
+	if a, ok := object(snapshotAttributes); ok {
+		s.attributes = map[string]*tenantAttribute{}
+		for i, x := range asList(a["attributes"]) {
+			var def tenantAttribute
+			if err := fromJSONValue(x, &def); err != nil {
+				fail("%s: attributes[%d]: %v", snapshotAttributes, i, err)
+				continue
+			}
+			if err := def.check(); err != nil {
+				fail("%s: attributes[%d]: %v", snapshotAttributes, i, err)
+				continue
+			}
+			def.Options, def.ViewPermissions = nonNil(def.Options), nonNil(def.ViewPermissions)
+			s.attributes[def.Name] = &def
+		}
+	}
 	return s, failures
+}
+
+// fromJSONValue decodes a decoded JSON value into v, by a JSON round trip.
+func fromJSONValue(x any, v any) error {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return err
+	}
+	return unmarshal(b, v)
 }
 
 func asList(v any) []any {
@@ -308,6 +343,16 @@ func (s *snapshot) apply(st *store, c *call, ids *idSource) error {
 				st.deleteRole(r)
 			}
 		}
+	}
+	if s.attributes != nil {
+		for name := range st.TenantAttributes {
+			if s.attributes[name] == nil {
+				if t := st.attributeUser(name); t != "" {
+					return fmt.Errorf("%s: tenant attribute %q is in use by tenant %q, and the snapshot does not define it", snapshotAttributes, name, t)
+				}
+			}
+		}
+		st.TenantAttributes = s.attributes
 	}
 	return nil
 }

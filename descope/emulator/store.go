@@ -15,9 +15,11 @@ import (
 // tenant's default roles by name (defaultRoles); format 2 holds the ids of
 // the roles they refer to (defaultRoleIds). Formats 1 and 2 held a tenant's
 // self-provisioning domains beside its settings; format 3 holds them in its
-// settings, as GET /v1/mgmt/tenant/settings answers them. An older file is
-// upgraded when it is read.
-const storeFormat = 3
+// settings, as GET /v1/mgmt/tenant/settings answers them. Format 4 adds the
+// tenant custom attribute definitions; an older file gets one for each key
+// its tenants use, as they were accepted then. An older file is upgraded
+// when it is read.
+const storeFormat = 4
 
 // store is the project's contents. It is also the state file's format, so
 // every field is exported to encoding/json. It is guarded by Emulator.mu.
@@ -44,6 +46,9 @@ type store struct {
 	Permissions map[string]*permission `json:"permissions"` // by name
 	Flows       map[string]*flow       `json:"flows"`
 	Theme       map[string]any         `json:"theme"`
+	// TenantAttributes are the tenant custom attribute definitions, by
+	// name (see attributes.go).
+	TenantAttributes map[string]*tenantAttribute `json:"tenantAttributes"`
 
 	tenantNames map[string]string // tenant name -> id
 	// domainOwners maps each domain a tenant has to that tenant's id (see
@@ -235,17 +240,18 @@ const DefaultProjectName = "descope-run emulator"
 // default theme and the preconfigured role and permissions.
 func newStore(projectID string, now time.Time, ids *idSource) *store {
 	st := &store{
-		Format:       storeFormat,
-		ProjectID:    projectID,
-		Generation:   fmt.Sprintf("%016x", rand.Uint64()),
-		Name:         DefaultProjectName,
-		Tags:         []string{},
-		Tenants:      map[string]*tenant{},
-		Roles:        map[string]*role{},
-		Permissions:  map[string]*permission{},
-		Flows:        map[string]*flow{},
-		tenantNames:  map[string]string{},
-		domainOwners: map[string]string{},
+		Format:           storeFormat,
+		ProjectID:        projectID,
+		Generation:       fmt.Sprintf("%016x", rand.Uint64()),
+		Name:             DefaultProjectName,
+		Tags:             []string{},
+		Tenants:          map[string]*tenant{},
+		Roles:            map[string]*role{},
+		Permissions:      map[string]*permission{},
+		Flows:            map[string]*flow{},
+		TenantAttributes: map[string]*tenantAttribute{},
+		tenantNames:      map[string]string{},
+		domainOwners:     map[string]string{},
 	}
 	for _, p := range builtinPermissions {
 		st.Permissions[p.name] = &permission{Seq: st.next(), ID: st.newID(ids, "PRM"), Name: p.name, Description: p.description, SystemDefault: true}
@@ -367,6 +373,12 @@ func (st *store) repair() {
 	if st.Flows == nil {
 		st.Flows = map[string]*flow{}
 	}
+	if st.TenantAttributes == nil {
+		st.TenantAttributes = map[string]*tenantAttribute{}
+	}
+	for _, a := range st.TenantAttributes {
+		a.Options, a.ViewPermissions = nonNil(a.Options), nonNil(a.ViewPermissions)
+	}
 	st.Theme = nonNilMap(st.Theme)
 	st.tenantNames = make(map[string]string, len(st.Tenants))
 	st.domainOwners = map[string]string{}
@@ -386,6 +398,9 @@ func (st *store) repair() {
 		if st.Format < 3 {
 			t.Settings.SelfProvisioningDomains = t.V2SelfProvisioningDomains
 			t.V2SelfProvisioningDomains = nil
+		}
+		if st.Format < 4 {
+			_ = st.defineAttributes(t.CustomAttributes, true) // accepted then: define them now
 		}
 		t.DefaultRoleIDs = nonNil(t.DefaultRoleIDs)
 		repairSettings(&t.Settings)
@@ -443,6 +458,12 @@ func (st *store) clone() *store {
 	for id, f := range st.Flows {
 		fc := *f
 		c.Flows[id] = &fc
+	}
+	c.TenantAttributes = make(map[string]*tenantAttribute, len(st.TenantAttributes))
+	for name, a := range st.TenantAttributes {
+		ac := *a
+		ac.Options, ac.ViewPermissions = slices.Clone(a.Options), slices.Clone(a.ViewPermissions)
+		c.TenantAttributes[name] = &ac
 	}
 	return &c
 }

@@ -172,6 +172,9 @@ func (e *Emulator) tenantCreate(c *call) (any, error) {
 	if err := req.check(); err != nil {
 		return nil, err
 	}
+	if err := e.st.defineAttributes(req.CustomAttributes, e.attributesOnUse); err != nil {
+		return nil, err
+	}
 	t := newTenant()
 	req.apply(t)
 	t.ID, t.Parent, t.CreatedTime = req.ID, req.Parent, c.now.Unix()
@@ -197,6 +200,9 @@ func (e *Emulator) tenantUpdate(c *call) (any, error) {
 		return nil, err
 	}
 	if err := e.st.domainConflict(t.ID, req.SelfProvisioningDomains, nil); err != nil {
+		return nil, err
+	}
+	if err := e.st.defineAttributes(req.CustomAttributes, e.attributesOnUse); err != nil {
 		return nil, err
 	}
 	if err := e.st.renameTenant(t, req.Name); err != nil {

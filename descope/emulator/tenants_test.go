@@ -13,6 +13,7 @@ import (
 func TestTenantCreateAndLoadFlat(t *testing.T) {
 	clock := newFakeClock()
 	_, c := newTest(t, WithClock(clock.Now))
+	c.define("tier", "seats", "beta", "regions")
 	id := c.post("/v1/mgmt/tenant/create", map[string]any{
 		"name": "Acme", "selfProvisioningDomains": []string{"acme.com"},
 		"customAttributes": map[string]any{"tier": "gold", "seats": 10, "beta": true, "regions": []any{"eu", "us"}},
@@ -74,6 +75,7 @@ func TestTenantCreateWithID(t *testing.T) {
 
 func TestTenantUpdateIsFullOverwriteWithoutParent(t *testing.T) {
 	_, c := newTest(t)
+	c.define("a", "b")
 	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2p", "name": "Parent"})
 	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2other", "name": "Other"})
 	c.post("/v1/mgmt/tenant/create", map[string]any{
@@ -166,6 +168,7 @@ func TestListsAreInReverseCreationOrder(t *testing.T) {
 
 func TestTenantSearch(t *testing.T) {
 	_, c := newTest(t)
+	c.define("tier", "seats")
 	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2a", "name": "A", "selfProvisioningDomains": []string{"a.com"},
 		"customAttributes": map[string]any{"tier": "gold", "seats": 5}})
 	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2b", "name": "B", "parent": "T2a",
