@@ -89,7 +89,7 @@ func runExport(cmd *cobra.Command, opts *ExportCmdOptions) error {
 		ro.KeyEnv = pc.KeyEnv
 	}
 	ro.SettingsReads = func(n int) {
-		fmt.Fprintf(f.IO.ErrOut, "Reading the settings of %d tenants, one call each%s.\n", n, f.settingsPace(ws, target, n))
+		fmt.Fprintf(f.IO.ErrOut, "Reading the settings of %d tenants, one call each%s.\n", n, f.settingsPace(target, n))
 	}
 	res, err := runtime.Export(cmd.Context(), target, ro)
 	if res != nil {
@@ -180,13 +180,11 @@ func settingsTime(r mgmt.Rate, n int) string {
 }
 
 // settingsPace says how long n settings reads take at the target's pace.
-func (f *Factory) settingsPace(ws *runtime.Workspace, t *runtime.Target, n int) string {
+func (f *Factory) settingsPace(t *runtime.Target, n int) string {
 	if t.Local {
 		return " (the local project is not paced)"
 	}
-	p, err := f.pacer(ws)
-	if err != nil {
-		return ""
-	}
-	return fmt.Sprintf(", at %s: %s", p.Rate(), settingsTime(p.Rate(), n))
+	// The target's pace: the configured one, or what an earlier run learnt.
+	r := t.Client.Pacer().Stats().Pace
+	return fmt.Sprintf(", at %s: %s", r, settingsTime(r, n))
 }

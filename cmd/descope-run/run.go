@@ -81,7 +81,7 @@ exits 3 with its file:line; a refused write exits 4.`,
 	fl.BoolVar(&opts.AutoApprove, "auto-approve", false, "apply the script's writes without asking for confirmation")
 	fl.BoolVar(&opts.JSON, "json", false, "tell the script to print JSON (descope.json); plans and notes go to stderr")
 	fl.IntVar(&opts.MaxDeletes, "max-deletes", 10, "refuse a write that deletes more than `N` objects")
-	fl.IntVar(&opts.Parallel, "parallel", 4, "run at most `N` changes of a write at once (the pace is set by --rate)")
+	fl.IntVar(&opts.Parallel, "parallel", mgmt.DefaultWorkers, "run at most `N` changes of a write at once (the pace is set by --rate)")
 	fl.StringVar(&opts.BackupDir, "backup-dir", "", "write backups under `DIR` (default ~/.descope-mgmt/backups)")
 	fl.BoolVar(&opts.ShowUnmanaged, "show-unmanaged", false, "list the live objects each write leaves alone")
 	fl.BoolVar(&opts.Full, "full", false, "show every field of each write's plan, flows and the theme path by path")
