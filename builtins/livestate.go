@@ -54,6 +54,17 @@ func withSource(s *descope.State, src *stateSource) *StateValue {
 			d.src = src
 		}
 	}
+	// A live tenant has no parent as "": None, as for a declaration that
+	// sets none.
+	for _, d := range v.byKey[descope.KindTenant] {
+		attr := d.attr
+		d.attr = func(name string) starlark.Value {
+			if v := attr(name); name != "parent" || v != starlark.String("") {
+				return v
+			}
+			return starlark.None
+		}
+	}
 	for _, x := range []starlark.Value{v.project, v.theme} {
 		if d, ok := x.(*Declared); ok {
 			d.src = src

@@ -8,6 +8,7 @@ import (
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
+	"go.starlark.net/syntax"
 
 	"github.com/descope-run/descope-run/descope"
 )
@@ -19,7 +20,10 @@ type liveProject struct {
 	host Host
 }
 
-var _ starlark.HasAttrs = (*liveProject)(nil)
+var (
+	_ starlark.HasAttrs   = (*liveProject)(nil)
+	_ starlark.Comparable = (*liveProject)(nil)
+)
 
 var projectAttrs = []string{"apply", "backup", "backups", "delete", "id", "name", "read", "read_backup", "target", "tenant_settings"}
 
@@ -34,6 +38,18 @@ func (v *liveProject) Freeze()               {}
 func (v *liveProject) Truth() starlark.Bool  { return starlark.True }
 func (v *liveProject) Hash() (uint32, error) { return starlark.String(v.p.ID()).Hash() }
 func (v *liveProject) AttrNames() []string   { return projectAttrs }
+
+// CompareSameType makes two handles on the same project equal.
+func (v *liveProject) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {
+	w := y.(*liveProject)
+	switch op {
+	case syntax.EQL:
+		return v.p == w.p, nil
+	case syntax.NEQ:
+		return v.p != w.p, nil
+	}
+	return false, fmt.Errorf("%s %s %s not implemented", v.Type(), op, w.Type())
+}
 
 func (v *liveProject) Attr(name string) (starlark.Value, error) {
 	method := func(fn func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error)) starlark.Value {
@@ -113,17 +129,17 @@ func (v *liveProject) apply(thread *starlark.Thread, b *starlark.Builtin, args s
 	}
 	ctx := contextOf(thread)
 	w := Write{Pos: callerPos(thread)}
-	if pv, ok := x.(*PlanValue); ok {
-		w.Desired, w.Shown = pv.desired, pv.plan
-	} else {
+	switch x := x.(type) {
+	case *PlanValue:
+		w.Desired, w.Shown = x.desired, x.plan
+	case *StateValue, *starlark.List, starlark.Tuple:
 		s, err := desiredOf(ctx, b.Name(), "x", x)
 		if err != nil {
-			if _, isNone := x.(starlark.NoneType); !isNone {
-				return nil, fmt.Errorf("%s (or a plan from diff())", err)
-			}
 			return nil, err
 		}
 		w.Desired = s
+	default:
+		return nil, fmt.Errorf("%s: x must be a plan from diff(), a state or a list of declarations, not %s", b.Name(), x.Type())
 	}
 	return v.write(ctx, b.Name(), w)
 }
