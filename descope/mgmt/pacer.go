@@ -168,6 +168,7 @@ type Pacer struct {
 	pausedUntil time.Time     // no call starts before this
 	pausing     bool          // a pause has started and not yet been resumed from
 	pauseStart  time.Time     // when the current episode's first 429 came back
+	refusedSent time.Time     // when the call it refused was sent
 	resumedAt   time.Time     // when the last episode ended
 	wake        chan struct{} // closed and replaced when a pause starts, waking every waiter
 	pauses      int
@@ -439,7 +440,7 @@ func (p *Pacer) refusedLocked(at time.Time, retryAfter time.Duration) {
 		}
 		p.pausing = true
 		p.pauses++
-		p.pauseStart = now
+		p.pauseStart, p.refusedSent = now, at
 		p.logger.Warn("rate limited (429): holding every call", "for", retryAfter)
 	}
 	if until := now.Add(retryAfter); until.After(p.pausedUntil) {
@@ -464,7 +465,7 @@ func (p *Pacer) resumeLocked() {
 	if !p.pace.IsUnlimited() {
 		current = float64(p.pace.Limit()) * p.window.Seconds()
 	}
-	server := p.estimateLocked(p.pauseStart)
+	server := p.estimateLocked(p.refusedSent, p.pauseStart)
 	if server < 1 {
 		// No evidence: the server refused before accepting anything.
 		if !math.IsInf(current, 1) {
@@ -491,16 +492,26 @@ func (p *Pacer) resumeLocked() {
 }
 
 // estimateLocked returns the server's limit per window, rounded, as the
-// calls it accepted, sent by t, show it: the largest n*W/(t-s+W) over the
-// last n of them, the first of which was sent at s. 0 when there are none.
-func (p *Pacer) estimateLocked(t time.Time) float64 {
+// calls it accepted, sent before its first 429 came back (at answered), show
+// it: the largest n*W/(t-s+W) over the last n of them, the first of which
+// was sent at s, where t is when the refused call or the last of them was
+// sent. Send times on both ends keep the span free of the time answers took
+// to come back and be read. 0 when there are none.
+func (p *Pacer) estimateLocked(refused, answered time.Time) float64 {
 	var sent []time.Time
 	for _, s := range p.accepted {
-		if !s.After(t) {
+		if !s.After(answered) {
 			sent = append(sent, s)
 		}
 	}
+	if len(sent) == 0 {
+		return 0
+	}
 	slices.SortFunc(sent, func(a, b time.Time) int { return a.Compare(b) })
+	t := refused
+	if last := sent[len(sent)-1]; last.After(t) {
+		t = last
+	}
 	w := float64(p.window)
 	best := 0.0
 	for i, s := range sent {
