@@ -80,3 +80,17 @@ func BenchmarkApply1202TenantsLocal(b *testing.B) {
 		}
 	}
 }
+
+// The local project defines a tenant custom attribute when a tenant first
+// uses it (configs cannot declare definitions yet), so a plan against it
+// does not check them; the emulator over HTTP does
+// (testdata/script/plan_err_undefined_attribute.txtar).
+func TestLocalProjectDefinesAttributesOnUse(t *testing.T) {
+	target := openLocalTarget(t, t.TempDir())
+	defer target.Close()
+	applyLocal(t, target, tenantsState(3))
+	a, err := target.Client.LoadTenantAttribute(context.Background(), "plan")
+	if err != nil || a == nil {
+		t.Fatalf("the local project's definition of plan: %v, %v", a, err)
+	}
+}

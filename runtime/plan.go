@@ -94,6 +94,9 @@ func MakePlan(ctx context.Context, t *Target, desired *descope.State) (*Planned,
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTenantAttributes(ctx, t, live, desired); err != nil {
+		return nil, err
+	}
 	plan := descope.Diff(live, desired)
 	if cycle := plan.RemovedParentCycle(); cycle != nil {
 		return nil, fmt.Errorf("plan for %s: the live tenants %s form a parent cycle, so none of them can be deleted first "+

@@ -166,13 +166,7 @@ func runPropertyCase(t *testing.T, seed uint64) {
 	if err := emu.Seed(liveIn); err != nil {
 		t.Fatalf("seed %d: emulator rejected the generated live state: %v\nlive: %s", seed, err, compactJSON(liveIn))
 	}
-	// The project defines the custom attributes the configs use, as a real
-	// one must (see stateGen.attributes).
-	for name, typ := range map[string]string{"plan": "singleselect", "seats": "number", "beta": "boolean", "region": "multiselect"} {
-		if err := emu.DefineTenantAttribute(name, typ); err != nil {
-			t.Fatal(err)
-		}
-	}
+	defineGeneratedAttributes(t, emu)
 	// A plan that deletes or replaces a tenant whose live sub-tenants stay
 	// cannot succeed, and Diff says so in the change's StrandedSubTenants (the API
 	// refuses to delete a tenant with sub-tenants). That is a documented
@@ -716,6 +710,17 @@ func (g *stateGen) domains(id string) []string {
 	return subset(g, []string{id + ".example.com", "mail." + id + ".example.com", id + ".acme.io"}, 0.5)
 }
 
+// defineGeneratedAttributes defines in the emulator's project the custom
+// attributes that stateGen.attributes uses, as a real project must.
+func defineGeneratedAttributes(t *testing.T, emu *emulator.Emulator) {
+	t.Helper()
+	for name, typ := range map[string]string{"plan": "singleselect", "seats": "number", "beta": "boolean", "region": "multiselect"} {
+		if err := emu.DefineTenantAttribute(name, typ); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func (g *stateGen) attributes() map[string]any {
 	values := map[string][]any{
 		"plan":   {"starter", "growth", "enterprise"},
@@ -1012,6 +1017,7 @@ func TestItemsMakeTheCallsTheyWeigh(t *testing.T) {
 			if err := emu.Seed(liveIn); err != nil {
 				t.Fatal(err)
 			}
+			defineGeneratedAttributes(t, emu)
 			pl, err := MakePlan(ctx, target, g.desired(liveIn))
 			if err != nil {
 				t.Fatal(err)
