@@ -25,6 +25,7 @@ type BackupOptions struct {
 	Dir       string
 	Git       bool
 	Workspace string
+	Project   string
 	ProjectID string
 }
 
@@ -48,14 +49,22 @@ unless asked for (restore --from-other-target).
 A backup is named by its id, a unique prefix of it, "latest" (the newest) or
 "latest~N" (the one N before the newest).
 
-The project is the one DESCOPE_PROJECT_ID names, else the workspace's local
-project (--project-id chooses among several).`,
+The project is chosen as plan chooses it: DESCOPE_PROJECT_ID (with
+DESCOPE_MANAGEMENT_KEY) when set; else the config named after the command's
+arguments (backup list scripts/prod.star: its project(id=...), in its
+workspace), --project NAME (an entry of descope-run.yaml's projects:, real
+when the variable its key_env names is set) or --project-id ID, each meaning
+the workspace's local project of that id when no key is set; else the
+workspace's only local project. When that leaves several projects or none,
+the command says so and lists them.`,
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&opts.Dir, "backup-dir", "", "the backup folder `DIR` (default ~/.descope-mgmt/backups)")
 	pf.BoolVar(&opts.Git, "git", false, "keep the backup folder as a git repository, one commit per backup (also backup.git)")
 	pf.StringVar(&opts.Workspace, "workspace", ".", "the workspace `DIR`, for descope-run.yaml and the local project")
-	pf.StringVar(&opts.ProjectID, "project-id", "", "the local project `ID` when the workspace has several")
+	pf.StringVar(&opts.Project, "project", "", "the project `NAME` of descope-run.yaml's projects:")
+	pf.StringVar(&opts.ProjectID, "project-id", "", "the project `ID` (the workspace's local project of that id without a key)")
+	_ = cmd.RegisterFlagCompletionFunc("project", completeProjectNames)
 	cmd.AddCommand(
 		newCmdBackupCreate(opts),
 		newCmdBackupList(opts),
@@ -76,67 +85,85 @@ func (o *BackupOptions) workspace() (*runtime.Workspace, error) {
 	return runtime.OpenWorkspace(root)
 }
 
-// projectID is the project the backups are about, without connecting to it.
-func (o *BackupOptions) projectID(ws *runtime.Workspace) (string, error) {
-	if id := o.f.Getenv(mgmt.EnvProjectID); id != "" {
-		if o.ProjectID != "" && o.ProjectID != id {
-			return "", fmt.Errorf("--project-id %s differs from %s=%s: drop one of them", o.ProjectID, mgmt.EnvProjectID, id)
-		}
-		return id, nil
-	}
-	if o.ProjectID != "" {
-		return o.ProjectID, nil
-	}
-	ids, err := runtime.LocalProjects(ws)
-	if err != nil {
-		return "", err
-	}
-	switch len(ids) {
-	case 0:
-		return runtime.DefaultLocalProjectID, nil
-	case 1:
-		return ids[0], nil
-	}
-	return "", fmt.Errorf("the workspace %s has %d local projects (%s): choose one with --project-id", ws.Root, len(ids), strings.Join(ids, ", "))
+// backupSession is what a backup command works on: the workspace, the
+// project chosen, the store of its backups, and the config named, if any.
+type backupSession struct {
+	ws      *runtime.Workspace
+	project chosenProject
+	store   *backup.DirStore
+	// config is the config named after the arguments, evaluated (nil for none).
+	config *runtime.Result
+	pinned string
 }
 
-// session opens the workspace, the store and the project id.
-func (o *BackupOptions) session() (*runtime.Workspace, *backup.DirStore, string, error) {
-	ws, err := o.workspace()
-	if err != nil {
-		return nil, nil, "", err
+// session chooses the project as plan does (resolveProject), from the
+// config named (config, may be "") or the flags, without connecting to
+// it, and opens its backup store.
+func (o *BackupOptions) session(cmd *cobra.Command, config string) (*backupSession, error) {
+	f := o.f
+	s := &backupSession{}
+	sel := projectSelection{Name: o.Project, ID: o.ProjectID, TakesConfig: true}
+	var err error
+	if config != "" {
+		if cmd.Flags().Changed("workspace") {
+			return nil, fmt.Errorf("--workspace %s and the config %s: a config's workspace is the folder of its %s: drop --workspace", o.Workspace, config, runtime.ConfigFile)
+		}
+		if s.config, err = f.evalScript(cmd.Context(), config); err != nil {
+			return nil, err
+		}
+		s.ws, sel.Config = s.config.Workspace, true
+		if p := s.config.State.Project; p != nil {
+			sel.Pinned = p.ID
+		}
+	} else if s.ws, err = o.workspace(); err != nil {
+		return nil, err
 	}
-	id, err := o.projectID(ws)
-	if err != nil {
-		return nil, nil, "", err
+	if s.project, err = f.resolveProject(s.ws, sel); err != nil {
+		return nil, err
 	}
-	store, err := o.f.backupStore(ws, o.Dir, o.Git, runtime.BackupTargetFromEnv(o.f.Getenv, id))
-	if err != nil {
-		return nil, nil, "", err
+	s.pinned = sel.Pinned
+	if s.pinned != "" && s.pinned != s.project.ID {
+		// DESCOPE_PROJECT_ID names another project: refused as plan refuses it.
+		_, err := f.openChecked(s.ws, s.project, s.pinned)
+		return nil, err
 	}
-	return ws, store, id, nil
+	if s.store, err = f.backupStore(s.ws, o.Dir, o.Git, s.project.backupTarget(f.Getenv)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// target opens the session's project.
+func (s *backupSession) target(f *Factory) (*runtime.Target, error) {
+	return f.openChecked(s.ws, s.project, s.pinned)
 }
 
 // opened is a session with one backup loaded.
 type opened struct {
-	ws        *runtime.Workspace
-	store     *backup.DirStore
-	projectID string
-	backup    *backup.Backup
-	entry     backup.Entry
+	*backupSession
+	backup *backup.Backup
+	entry  backup.Entry
 }
 
 // open opens the session and loads the backup ref names.
-func (o *BackupOptions) open(ref string) (*opened, error) {
-	ws, store, id, err := o.session()
+func (o *BackupOptions) open(cmd *cobra.Command, ref, config string) (*opened, error) {
+	s, err := o.session(cmd, config)
 	if err != nil {
 		return nil, err
 	}
-	b, e, err := load(store, id, ref)
+	b, e, err := load(s.store, s.project.ID, ref)
 	if err != nil {
 		return nil, err
 	}
-	return &opened{ws: ws, store: store, projectID: id, backup: b, entry: e}, nil
+	return &opened{backupSession: s, backup: b, entry: e}, nil
+}
+
+// configArg returns the optional config argument args[i], or "".
+func configArg(args []string, i int) string {
+	if len(args) > i {
+		return args[i]
+	}
+	return ""
 }
 
 // load finds a backup by id, prefix, "latest" or "latest~N".
@@ -164,24 +191,25 @@ func load(store *backup.DirStore, projectID, ref string) (*backup.Backup, backup
 func newCmdBackupCreate(o *BackupOptions) *cobra.Command {
 	var reason string
 	cmd := &cobra.Command{
-		Use:   "create",
+		Use:   "create [CONFIG]",
 		Short: "Back the project up now",
 		Long: `Read the whole project, every tenant's settings (one call each) and every
 flow included, and write it as a new backup.`,
-		Args: cobra.NoArgs,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: starFiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := o.f
-			ws, store, id, err := o.session()
+			s, err := o.session(cmd, configArg(args, 0))
 			if err != nil {
 				return err
 			}
-			target, err := f.openTargetID(ws, id)
+			target, err := s.target(f)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(f.IO.Out, "Target: %s\n", target.Description)
-			meta := runtime.NewMetadata(backup.OperationManual, reason, toolVersion(), ws.Root, f.Now())
-			entry, _, err := runtime.TakeBackup(cmd.Context(), target, store, meta, nil, true)
+			meta := runtime.NewMetadata(backup.OperationManual, reason, toolVersion(), s.ws.Root, f.Now())
+			entry, _, err := runtime.TakeBackup(cmd.Context(), target, s.store, meta, nil, true)
 			if err != nil {
 				return err
 			}
@@ -213,20 +241,22 @@ type listItem struct {
 func newCmdBackupList(o *BackupOptions) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "list",
+		Use:   "list [CONFIG]",
 		Short: "List the project's backups, newest first, each one checked",
 		Long: `List the backups of the project's target, newest first. Every file is read
 and checked against its checksum: a damaged backup (cut short, or changed
 since it was written) is marked so, is never restored, and prune does not
 count it among the backups it keeps; an unverified one is in a format newer
 than this descope-run reads.`,
-		Args: cobra.NoArgs,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: starFiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := o.f
-			_, store, id, err := o.session()
+			s, err := o.session(cmd, configArg(args, 0))
 			if err != nil {
 				return err
 			}
+			store, id := s.store, s.project.ID
 			entries, err := store.List(id)
 			if err != nil {
 				return err
@@ -321,12 +351,13 @@ func isKind(s string) bool {
 
 func newCmdBackupShow(o *BackupOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:   "show ID",
-		Short: "Show a backup's metadata and what it holds",
-		Args:  cobra.ExactArgs(1),
+		Use:               "show ID [CONFIG]",
+		Short:             "Show a backup's metadata and what it holds",
+		Args:              cobra.RangeArgs(1, 2),
+		ValidArgsFunction: o.completeIDThenConfig,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := o.f
-			op, err := o.open(args[0])
+			op, err := o.open(cmd, args[0], configArg(args, 1))
 			if err != nil {
 				return err
 			}
@@ -364,30 +395,36 @@ func orDash(s string) string {
 func newCmdBackupDiff(o *BackupOptions) *cobra.Command {
 	var showUnmanaged, prune bool
 	cmd := &cobra.Command{
-		Use:   "diff ID [ID2|live|SCRIPT]",
+		Use:   "diff ID [ID2|live|CONFIG]",
 		Short: "Show the plan between a backup and another backup, the live project or a config",
 		Long: `Show, as a plan, what would change (with --prune, as restore --prune would):
   diff ID            the live project restored to backup ID (same as "diff ID live")
   diff ID ID2        a project as in backup ID, restored to backup ID2
-  diff ID SCRIPT     a project as in backup ID, with the config SCRIPT applied`,
-		Args: cobra.RangeArgs(1, 2),
+  diff ID CONFIG     a project as in backup ID, with the config CONFIG applied
+                     (the config also chooses the project, as plan does)`,
+		Args:              cobra.RangeArgs(1, 2),
+		ValidArgsFunction: o.completeDiff,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := o.f
 			ctx := cmd.Context()
-			op, err := o.open(args[0])
-			if err != nil {
-				return err
-			}
-			ws, store, id, from, fromEntry := op.ws, op.store, op.projectID, op.backup, op.entry
 			other := "live"
 			if len(args) == 2 {
 				other = args[1]
 			}
+			config := ""
+			if strings.HasSuffix(other, ".star") {
+				config = other
+			}
+			op, err := o.open(cmd, args[0], config)
+			if err != nil {
+				return err
+			}
+			store, id, from, fromEntry := op.store, op.project.ID, op.backup, op.entry
 			var live, desired *descope.State
 			var header string
 			switch {
 			case other == "live":
-				target, err := f.openTargetID(ws, id)
+				target, err := op.target(f)
 				if err != nil {
 					return err
 				}
@@ -396,12 +433,8 @@ func newCmdBackupDiff(o *BackupOptions) *cobra.Command {
 					return fmt.Errorf("read %s: %w", target.Description, err)
 				}
 				header = fmt.Sprintf("Diff: %s, restored to backup %s", target.Description, fromEntry.ID)
-			case strings.HasSuffix(other, ".star"):
-				res, err := f.evalScript(ctx, other)
-				if err != nil {
-					return err
-				}
-				live, desired = from.State(), res.State
+			case config != "":
+				live, desired = from.State(), op.config.State
 				header = fmt.Sprintf("Diff: backup %s, with %s applied", fromEntry.ID, other)
 			default:
 				to, toEntry, err := load(store, id, other)
@@ -432,7 +465,7 @@ func newCmdBackupRestore(o *BackupOptions) *cobra.Command {
 		fromOtherTarget bool
 	)
 	cmd := &cobra.Command{
-		Use:   "restore ID",
+		Use:   "restore ID [CONFIG]",
 		Short: "Restore the project to a backup",
 		Long: `Restore is a plan whose desired state is the backup: it is shown, confirmed,
 and applied through the same paced executor as apply, after a backup of the
@@ -441,19 +474,20 @@ objects of those kinds created since the backup (built-in flows and the
 preconfigured role and permissions are never deleted).`,
 		Example: `  descope-run backup restore latest
   descope-run backup restore 3kq7 --only tenant,role --prune`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.RangeArgs(1, 2),
+		ValidArgsFunction: o.completeIDThenConfig,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := o.f
 			kinds, err := parseKinds(only)
 			if err != nil {
 				return err
 			}
-			op, err := o.open(args[0])
+			op, err := o.open(cmd, args[0], configArg(args, 1))
 			if err != nil {
 				return err
 			}
 			ws, entry := op.ws, op.entry
-			target, err := f.openTargetID(ws, op.projectID)
+			target, err := op.target(f)
 			if err != nil {
 				return err
 			}
@@ -498,7 +532,7 @@ func newCmdBackupPrune(o *BackupOptions) *cobra.Command {
 		keep      int
 	)
 	cmd := &cobra.Command{
-		Use:   "prune",
+		Use:   "prune [CONFIG]",
 		Short: "Delete old backups, keeping the newest few",
 		Long: `Delete the project's backups older than --older-than, but never the newest
 --keep good ones, whatever their age. Every backup is checked first: damaged
@@ -506,14 +540,16 @@ ones do not count toward --keep (so the newest good backup is never deleted)
 and go once older than --older-than; unverified ones (a newer format) stay.
 apply and restore run this after every change with the defaults (30 days,
 keep 5; backup.keep in descope-run.yaml), for the backups of their target.`,
-		Args: cobra.NoArgs,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: starFiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := o.f
-			ws, store, id, err := o.session()
+			s, err := o.session(cmd, configArg(args, 0))
 			if err != nil {
 				return err
 			}
-			p, err := retention(ws)
+			store, id := s.store, s.project.ID
+			p, err := retention(s.ws)
 			if err != nil {
 				return err
 			}

@@ -55,6 +55,7 @@ func NewCmdExport(f *Factory, runF func(*cobra.Command, *ExportCmdOptions) error
 	fl.StringVar(&opts.Workspace, "workspace", ".", "the workspace `DIR` whose descope-run.yaml and local projects to use")
 	fl.StringVar(&opts.Project, "project", "", "the project `NAME` of descope-run.yaml's projects:")
 	fl.StringVar(&opts.ProjectID, "project-id", "", "the project `ID` (the workspace's local project of that id without a key)")
+	_ = cmd.RegisterFlagCompletionFunc("project", completeProjectNames)
 	fl.StringSliceVar(&opts.Kinds, "kinds", nil, "export only these kinds: project, permission, role, tenant, flow, theme (default all)")
 	fl.StringVar(&opts.Match, "match", "", "export only the tenants whose id matches the glob `PATTERN` ('*', '?'), with their parents")
 	fl.BoolVar(&opts.Settings, "settings", false, "export tenant settings too: one read per tenant (the help says how long that takes)")

@@ -35,19 +35,14 @@ func (f *Factory) pacer(ws *runtime.Workspace) (*mgmt.Pacer, error) {
 	return mgmt.NewPacer(r, r.N, mgmt.WithPacerLogger(f.Logger().Named("pacer"))), nil
 }
 
-// openTarget opens the project the environment names for a desired state
-// evaluated in ws.
+// openTarget opens the project a config evaluated in ws works on: the one
+// resolveProject chooses for its project(id=...) pin (see openChosen).
 func (f *Factory) openTarget(ws *runtime.Workspace, desired *descope.State) (*runtime.Target, error) {
-	pinned := ""
+	sel := projectSelection{Config: true}
 	if desired != nil && desired.Project != nil {
-		pinned = desired.Project.ID
+		sel.Pinned = desired.Project.ID
 	}
-	return f.openTargetID(ws, pinned)
-}
-
-// openTargetID opens the target for the project pinned (may be "").
-func (f *Factory) openTargetID(ws *runtime.Workspace, pinned string) (*runtime.Target, error) {
-	return f.openTargetEnv(ws, pinned, f.Getenv)
+	return f.openSelected(ws, sel)
 }
 
 // openTargetEnv opens the target for the project pinned, reading the
@@ -173,65 +168,6 @@ func renderTarget(t *runtime.Target) render.Target {
 // evalScript evaluates a config with the global options.
 func (f *Factory) evalScript(ctx context.Context, script string) (*runtime.Result, error) {
 	return runtime.Eval(ctx, f.EvalOptions(script))
-}
-
-// chooseProject opens the project that a command reading one without a
-// config works on (docs/design.md section 6, "Choosing the project"):
-// DESCOPE_PROJECT_ID when set; else the project --project names (an entry
-// of descope-run.yaml's projects:) or --project-id, the real one when the
-// variable its key_env names is set, else the workspace's local project of
-// that id; else the workspace's only local project; else an error that
-// lists the candidates.
-func (f *Factory) chooseProject(ws *runtime.Workspace, name, id string) (*runtime.Target, error) {
-	if name != "" {
-		pc, ok := ws.Config.Projects[name]
-		if !ok {
-			return nil, fmt.Errorf("--project %s: %s has no project of that name (%s)", name,
-				filepath.Join(ws.Root, runtime.ConfigFile), listed("its projects are", projectNames(ws)))
-		}
-		if id != "" && id != pc.ID {
-			return nil, fmt.Errorf("--project %s is project %s but --project-id is %s: drop one of them", name, pc.ID, id)
-		}
-		id = pc.ID
-	}
-	if env := f.Getenv(mgmt.EnvProjectID); env != "" {
-		if id != "" && id != env {
-			return nil, fmt.Errorf("the project chosen is %s but %s is %s: unset %s, or drop --project and --project-id", id, mgmt.EnvProjectID, env, mgmt.EnvProjectID)
-		}
-		return f.openTargetID(ws, env)
-	}
-	local, err := runtime.LocalProjects(ws)
-	if err != nil {
-		return nil, err
-	}
-	if id != "" {
-		for _, n := range projectNames(ws) {
-			if pc := ws.Config.Projects[n]; pc.ID == id && pc.KeyEnv != "" && f.Getenv(pc.KeyEnv) != "" {
-				// The real project: its key is set.
-				return f.openTargetEnv(ws, id, func(k string) string {
-					if k == mgmt.EnvProjectID {
-						return id
-					}
-					return f.Getenv(k)
-				})
-			}
-		}
-		if !slices.Contains(local, id) {
-			return nil, fmt.Errorf("project %s: the workspace %s has no local project of that id, and no key for the real one is set: set %s and %s (or the key_env of its entry in %s) for the real project (%s)",
-				id, ws.Root, mgmt.EnvProjectID, mgmt.EnvManagementKey, runtime.ConfigFile, listed("local projects:", local))
-		}
-		return f.openTargetID(ws, id)
-	}
-	if len(local) == 1 {
-		return f.openTargetID(ws, local[0])
-	}
-	has := "no local project"
-	if len(local) > 1 {
-		has = fmt.Sprintf("%d local projects", len(local))
-	}
-	return nil, fmt.Errorf("which project? %s is not set and the workspace %s has %s: set %s and %s for a real project, or choose one with --project NAME or --project-id ID (%s; %s)",
-		mgmt.EnvProjectID, ws.Root, has, mgmt.EnvProjectID, mgmt.EnvManagementKey,
-		listed("local projects:", local), listed("projects in "+runtime.ConfigFile+":", projectNames(ws)))
 }
 
 // projectNames returns the names of descope-run.yaml's projects, sorted.
