@@ -26,13 +26,14 @@ type Collector struct {
 	roles       map[string]*descope.Role
 	permissions map[string]*descope.Permission
 	flows       map[string]*descope.Flow
+	sso         map[string]*descope.SSO
 	owns        map[string]*descope.Ownership
 	// seq numbers the declarations in the order they were made, so that
 	// problems found later are reported in that order.
 	seq   map[any]int
 	order struct {
-		tenants, roles, permissions, flows []string
-		owns                               []string
+		tenants, roles, permissions, flows, sso []string
+		owns                                    []string
 	}
 }
 
@@ -43,6 +44,7 @@ func NewCollector() *Collector {
 		roles:       make(map[string]*descope.Role),
 		permissions: make(map[string]*descope.Permission),
 		flows:       make(map[string]*descope.Flow),
+		sso:         make(map[string]*descope.SSO),
 		owns:        make(map[string]*descope.Ownership),
 		seq:         make(map[any]int),
 	}
@@ -148,6 +150,10 @@ func (c *Collector) addFlow(f *descope.Flow) error {
 	return declareKeyed(c, "flow", c.flows, &c.order.flows, f.ID, f, func(f *descope.Flow) descope.Origin { return f.Origin })
 }
 
+func (c *Collector) addSSO(s *descope.SSO) error {
+	return declareKeyed(c, "sso", c.sso, &c.order.sso, s.Key(), s, func(s *descope.SSO) descope.Origin { return s.Origin })
+}
+
 func (c *Collector) addOwn(o *descope.Ownership) error {
 	if c.scratch {
 		return nil
@@ -182,6 +188,9 @@ func (c *Collector) State() (*descope.State, error) {
 	}
 	for _, k := range c.order.flows {
 		s.Flows = append(s.Flows, c.flows[k])
+	}
+	for _, k := range c.order.sso {
+		s.SSO = append(s.SSO, c.sso[k])
 	}
 	for _, k := range c.order.owns {
 		s.Owns = append(s.Owns, c.owns[k])
@@ -235,6 +244,36 @@ func (c *Collector) checkReferences(s *descope.State) []error {
 						r.Key(), p, p, didYouMean(p, known))
 				}
 			}
+		}
+	}
+	domains := map[string]*descope.SSO{} // SSO domain -> the first configuration that declares it
+	for _, x := range s.SSO {
+		decl = x
+		t, ok := c.tenants[x.Tenant]
+		if !ok {
+			fail(x.Origin, "sso %q: tenant %q is not declared in this configuration (declare it with tenant(id=%q, ...))%s",
+				x.Key(), x.Tenant, x.Tenant, didYouMean(x.Tenant, c.order.tenants))
+		} else if t.Settings != nil {
+			for _, set := range []struct {
+				key string
+				on  bool
+			}{{"domains", t.Settings.Domains != nil}, {"auth_type", t.Settings.AuthType != nil}} {
+				if set.on {
+					fail(x.Origin, "sso %q: tenant %q also declares settings.%s, which sso() manages (its protocol and domains); drop it from the tenant's settings",
+						x.Key(), x.Tenant, set.key)
+				}
+			}
+		}
+		if x.Domains == nil {
+			continue
+		}
+		for _, d := range *x.Domains {
+			if other, ok := domains[d]; ok && other != x {
+				fail(x.Origin, "sso %q: domain %q is also a domain of sso %q (declared at %s): a domain signs in through one configuration",
+					x.Key(), d, other.Key(), other.Origin.Pos())
+				continue
+			}
+			domains[d] = x
 		}
 	}
 	slices.SortStableFunc(problems, func(a, b found) int { return a.seq - b.seq })

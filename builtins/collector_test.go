@@ -171,6 +171,22 @@ tenant(id = "a", name = "A", parent = "ghost")
 				`main.star:2:7: tenant "a": parent "ghost" is not declared in this configuration (declare it with tenant(id="ghost", ...) or drop parent)`,
 			},
 		},
+		{
+			name: "sso: tenant declared, settings it manages not declared twice, one configuration per domain",
+			src: `tenant(id = "acme", name = "Acme", settings = {"domains": ["acme.com"], "auth_type": "oidc"})
+tenant(id = "beta", name = "Beta", settings = {"session_token_expiration": 5})
+sso("acme", oidc = oidc("c"))
+sso("beta", domains = ["beta.com"], oidc = oidc("c"))
+sso("beta", id = "two", domains = ["beta.com", "b.io"], oidc = oidc("c"))
+sso("gama", oidc = oidc("c"))
+`,
+			want: []string{
+				`main.star:3:4: sso "acme": tenant "acme" also declares settings.domains, which sso() manages (its protocol and domains); drop it from the tenant's settings`,
+				`main.star:3:4: sso "acme": tenant "acme" also declares settings.auth_type, which sso() manages (its protocol and domains); drop it from the tenant's settings`,
+				`main.star:5:4: sso "beta/two": domain "beta.com" is also a domain of sso "beta" (declared at main.star:4:4): a domain signs in through one configuration`,
+				`main.star:6:4: sso "gama": tenant "gama" is not declared in this configuration (declare it with tenant(id="gama", ...))`,
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

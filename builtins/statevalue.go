@@ -23,6 +23,7 @@ import (
 //	s.roles                         list of roles, sorted by tenant then name
 //	s.tenants                       list of tenants, sorted by id
 //	s.flows                         list of flows, sorted by id
+//	s.sso                           list of SSO configurations, sorted by tenant then id
 //	s.theme                         the theme, or None
 //	s.tenant(id)                    the tenant with that id, or None
 //	s.role(name, tenant = None)     the role, project-wide or of a tenant (a tenant value or id), or None
@@ -54,7 +55,7 @@ var (
 )
 
 // stateAttrs are the fields and methods of a StateValue, sorted.
-var stateAttrs = []string{"flow", "flows", "permission", "permissions", "project", "role", "roles", "tenant", "tenants", "theme"}
+var stateAttrs = []string{"flow", "flows", "permission", "permissions", "project", "role", "roles", "sso", "tenant", "tenants", "theme"}
 
 // NewStateValue returns the Starlark value of s. The value reads s as it is
 // now: s must not change afterwards. Objects come in canonical order, so
@@ -77,6 +78,7 @@ func NewStateValue(s *descope.State) *StateValue {
 	v.lists["roles"] = v.index(descope.KindRole, mapSlice(s.Roles, roleValue))
 	v.lists["tenants"] = v.index(descope.KindTenant, mapSlice(s.Tenants, tenantValue))
 	v.lists["flows"] = v.index(descope.KindFlow, mapSlice(s.Flows, flowValue))
+	v.lists["sso"] = v.index(descope.KindSSO, mapSlice(s.SSO, ssoValue))
 	return v
 }
 
@@ -124,7 +126,7 @@ func (v *StateValue) Attr(name string) (starlark.Value, error) {
 		return v.project, nil
 	case "theme":
 		return v.theme, nil
-	case "permissions", "roles", "tenants", "flows":
+	case "permissions", "roles", "tenants", "flows", "sso":
 		return v.lists[name], nil
 	case "tenant":
 		return v.lookup("state.tenant", descope.KindTenant, "id"), nil

@@ -33,7 +33,7 @@ assert.eq((s.tenants, s.roles, s.permissions, s.flows), ([], [], [], []))
 assert.eq((s.project, s.theme), (None, None))
 assert.eq(s.tenant("x"), None)
 assert.eq(str(s), "state(0 permissions, 0 roles, 0 tenants, 0 flows)")
-assert.eq(dir(s), ["flow", "flows", "permission", "permissions", "project", "role", "roles", "tenant", "tenants", "theme"])
+assert.eq(dir(s), ["flow", "flows", "permission", "permissions", "project", "role", "roles", "sso", "tenant", "tenants", "theme"])
 `},
 		{"objects in canonical order, as the values declarations return", `
 b = tenant(id = "b", name = "B", domains = ["z.com", "a.com"])

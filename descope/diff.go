@@ -22,6 +22,16 @@ import (
 //     desired map lacks is removed. Each key is its own field
 //     ("customAttributes.tier").
 //   - Tenant settings compare field by field ("settings.sessionTokenExpiration").
+//   - SSO configurations compare field by field ("oidc.clientId",
+//     "saml.idpUrl", "authType" for the protocol); attribute mappings key
+//     by key, role mappings as a whole without regard to order. Their
+//     domains compare with the live union less what the tenant's other
+//     declared configurations hold (ssoLiveDomains). The client secret,
+//     which the API never returns, is a change only on create, on a change
+//     of protocol, and when the runtime marks it to be sent (Secret.Send).
+//     A tenant's delete or replace deletes its SSO configurations too: the
+//     plan deletes the undeclared ones first and creates the declared ones
+//     again.
 //   - Flow and theme documents compare as JSON trees after NormalizeDocument.
 //     Paths name map keys; arrays whose elements all carry a distinct
 //     "screenId" or "id" are matched by it (the path segment is the id, and a
@@ -47,8 +57,10 @@ import (
 //     first: permission creates before the roles that name them; role
 //     creates before the tenants whose default roles and the flows and theme
 //     whose references.roles name them; tenant creates before their tenant
-//     roles and before their children; on delete, children and tenant roles
-//     before their tenant; and every update of an object that uses a role or
+//     roles, their SSO configurations and their children; role creates
+//     before the SSO configurations that map groups to them; on delete,
+//     children, tenant roles and SSO configurations before their tenant;
+//     and every update of an object that uses a role or
 //     permission, or removal of such an object, before that role's or
 //     permission's removal (after the create of a replace that carries the
 //     reference over: a tenant's default roles or a role's permissions that
@@ -77,6 +89,8 @@ func Diff(live, desired *State) *Plan {
 	d.pairRoleReplaces()
 	diffKind(d, tenantSpec, live.Tenants, desired.Tenants)
 	d.cascadeTenantRoles(live)
+	diffKind(d, ssoSpec(desired), live.SSO, desired.SSO)
+	d.cascadeTenantSSO(live)
 	diffKind(d, flowSpec, live.Flows, desired.Flows)
 	d.theme(live.Theme, desired.Theme)
 	d.tenantDefaultRoles(live)
@@ -424,12 +438,7 @@ func (d *differ) pairRoleReplaces() {
 // that is not deleted already is deleted explicitly, first, so that the plan
 // shows every role the change removes.
 func (d *differ) cascadeTenantRoles(live *State) {
-	gone := map[string]*Change{}
-	for _, c := range d.plan.Changes {
-		if c.Kind == KindTenant && (c.Action == ActionDelete || c.Action == ActionReplace) {
-			gone[c.Key] = c
-		}
-	}
+	gone := d.removedTenants()
 	if len(gone) == 0 {
 		return
 	}
@@ -454,11 +463,7 @@ func (d *differ) cascadeTenantRoles(live *State) {
 			continue
 		}
 		id := ChangeID(KindRole, r.Key())
-		verb := "deleted"
-		if tc.Action == ActionReplace {
-			verb = "replaced"
-		}
-		reason := fmt.Sprintf("tenant %q is %s, and Descope deletes a tenant's roles with the tenant", r.Tenant, verb)
+		reason := cascadeReason(tc, r.Tenant, "roles")
 		if want := wanted[r.Key()]; want != nil {
 			f, l, _ := start[Role](nil)
 			roleFields(&f, l, want)

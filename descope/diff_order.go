@@ -129,6 +129,12 @@ func stepDeps(changes []*Change) map[string][]string {
 			for _, r := range referencedRoles(document(after)) {
 				needs(c, ChangeID(KindRole, r))
 			}
+		case *SSO:
+			needs(c, ChangeID(KindTenant, after.Tenant))
+			for _, r := range after.RoleNames() {
+				needs(c, ChangeID(KindRole, r))
+				needs(c, ChangeID(KindRole, after.Tenant+"/"+r))
+			}
 		}
 		// A replace carries the references of the live object that the
 		// config leaves unset over into the new one.
@@ -159,6 +165,15 @@ func stepDeps(changes []*Change) map[string][]string {
 		case *Flow, *Theme:
 			for _, r := range referencedRoles(document(before)) {
 				stopsUsing(c, step, ChangeID(KindRole, r))
+			}
+		case *SSO:
+			for _, r := range before.RoleNames() {
+				stopsUsing(c, step, ChangeID(KindRole, r))
+				stopsUsing(c, step, ChangeID(KindRole, before.Tenant+"/"+r))
+			}
+			if c.Action != ActionUpdate {
+				// An SSO configuration goes before its tenant does.
+				stopsUsing(c, step, ChangeID(KindTenant, before.Tenant))
 			}
 		}
 	}
@@ -219,7 +234,7 @@ func (d *differ) link(live *State) map[string][]string {
 	return deps
 }
 
-// objectKey returns the key of a *Role, *Tenant, *Permission or *Flow.
+// objectKey returns the key of a *Role, *Tenant, *Permission, *Flow or *SSO.
 func objectKey(obj any) string {
 	switch o := obj.(type) {
 	case *Role:
@@ -230,6 +245,8 @@ func objectKey(obj any) string {
 		return o.Name
 	case *Flow:
 		return o.ID
+	case *SSO:
+		return o.Key()
 	}
 	return ""
 }

@@ -18,6 +18,12 @@ type State struct {
 	Tenants     []*Tenant     `json:"tenants,omitempty"`
 	Flows       []*Flow       `json:"flows,omitempty"`
 	Theme       *Theme        `json:"theme,omitempty"`
+	// SSO are the tenants' SSO configurations.
+	SSO []*SSO `json:"sso,omitempty"`
+	// SSOTenants, in a live State, are the ids of the tenants whose SSO
+	// configurations were read (one call each): SSO holds all of theirs
+	// and nothing of the others.
+	SSOTenants []string `json:"-"`
 	// Owns are the ownership claims of a desired State; a live State has none.
 	Owns []*Ownership `json:"own,omitempty"`
 }
@@ -36,6 +42,11 @@ func (s *State) Normalize() {
 	})
 	slices.SortFunc(s.Tenants, func(a, b *Tenant) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortFunc(s.Flows, func(a, b *Flow) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(s.SSO, func(a, b *SSO) int {
+		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(a.ID, b.ID))
+	})
+	slices.Sort(s.SSOTenants)
+	s.SSOTenants = slices.Compact(s.SSOTenants)
 	slices.SortFunc(s.Owns, func(a, b *Ownership) int {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Match, b.Match))
 	})
@@ -44,6 +55,9 @@ func (s *State) Normalize() {
 	}
 	for _, r := range s.Roles {
 		sortSet(r.Permissions)
+	}
+	for _, c := range s.SSO {
+		normalizeSSO(c)
 	}
 	for _, t := range s.Tenants {
 		sortSet(t.Domains)
@@ -135,6 +149,9 @@ func (s *State) Count() map[Kind]int {
 		KindFlow:       len(s.Flows),
 		KindRole:       len(s.Roles),
 		KindPermission: len(s.Permissions),
+	}
+	if len(s.SSO) > 0 {
+		c[KindSSO] = len(s.SSO)
 	}
 	if s.Theme != nil {
 		c[KindTheme] = 1

@@ -17,14 +17,15 @@ const (
 	KindTheme      Kind = "theme"
 	KindRole       Kind = "role"
 	KindPermission Kind = "permission"
+	KindSSO        Kind = "sso"
 )
 
 // Kinds lists every kind in the order plans present them.
-var Kinds = []Kind{KindProject, KindPermission, KindRole, KindTenant, KindFlow, KindTheme}
+var Kinds = []Kind{KindProject, KindPermission, KindRole, KindTenant, KindSSO, KindFlow, KindTheme}
 
 // OwnableKinds lists the kinds that own() accepts: those whose live objects a
 // config may claim and so delete.
-var OwnableKinds = []Kind{KindTenant, KindFlow, KindRole, KindPermission}
+var OwnableKinds = []Kind{KindTenant, KindFlow, KindRole, KindPermission, KindSSO}
 
 // Origin records where a declaration was made: its Starlark call stack,
 // innermost frame first, each "file:line:col: in fn". Origins never reach the

@@ -396,7 +396,7 @@ func (a *adopter) themeDecl() error {
 // exported.
 func (a *adopter) ownDecls() {
 	for _, k := range descope.OwnableKinds {
-		if !a.kinds[k] {
+		if !a.kinds[k] || k == descope.KindSSO { // SSO configurations are not exported yet
 			continue
 		}
 		args := []arg{{"", string(k)}}
