@@ -25,6 +25,7 @@ type ApplyOptions struct {
 	MaxDeletes  int
 	Parallel    int
 	BackupDir   string
+	JSON        bool
 }
 
 // NewCmdApply returns the apply command. runF replaces its body in tests.
@@ -41,10 +42,16 @@ Given a plan saved with plan -out, apply re-reads the project and refuses the
 plan if the project changed since (exit 4); it does not ask again.
 
 Deletes happen only where the config claims ownership with own(), and more than
---max-deletes of them are refused (exit 4).`,
+--max-deletes of them are refused (exit 4).
+
+With --json, the report is the only thing on stdout, as JSON: the result,
+the plan's summary, the backup taken, and the changes done, failed and not
+started with their ids and errors; the plan, the prompt and the progress go
+to stderr.`,
 		Example: `  descope-run apply scripts/prod.star
   descope-run apply prod.plan
-  descope-run apply scripts/prod.star --auto-approve --max-deletes 50`,
+  descope-run apply scripts/prod.star --auto-approve --max-deletes 50
+  descope-run apply prod.plan --json | jq '.failed'`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: starFiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -63,6 +70,7 @@ Deletes happen only where the config claims ownership with own(), and more than
 	fl.IntVar(&opts.MaxDeletes, "max-deletes", 10, "refuse a plan that deletes more than `N` objects")
 	fl.IntVar(&opts.Parallel, "parallel", mgmt.DefaultWorkers, "run at most `N` changes at once (the pace is set by --rate)")
 	fl.StringVar(&opts.BackupDir, "backup-dir", "", "write the backup under `DIR` (default ~/.descope-mgmt/backups)")
+	fl.BoolVar(&opts.JSON, "json", false, "print the report as JSON on stdout (the plan and the prompt go to stderr)")
 	return cmd
 }
 
@@ -78,31 +86,34 @@ func runApply(cmd *cobra.Command, opts *ApplyOptions) error {
 		script  string
 		digest  string
 	)
+	failed := func(err error) error {
+		return f.reportFailure(opts.JSON, backup.OperationApply, opts.Arg, err)
+	}
 	sp, isPlan, err := runtime.ReadPlanFile(opts.Arg)
 	switch {
 	case err != nil:
-		return err
+		return failed(err)
 	case isPlan:
 		desired, script, digest, saved = sp.Desired, sp.Script, sp.InputsDigest, sp.Ref()
 		if ws, err = sp.OpenWorkspace(); err != nil {
-			return err
+			return failed(err)
 		}
 	default:
 		res, err := f.evalScript(ctx, opts.Arg)
 		if err != nil {
-			return err
+			return failed(err)
 		}
 		ws, desired, script, digest = res.Workspace, res.State, res.Entry, res.Inputs.Digest()
 	}
 
 	target, err := f.openTarget(ws, desired)
 	if err != nil {
-		return err
+		return failed(err)
 	}
 	return f.applyDesired(ctx, target, desired, applyRun{
 		ws: ws, operation: backup.OperationApply, subject: script, inputsDigest: digest, saved: saved,
 		ask: saved == nil && !opts.AutoApprove, maxDeletes: opts.MaxDeletes, parallel: opts.Parallel,
-		backupDir: opts.BackupDir,
+		backupDir: opts.BackupDir, json: opts.JSON,
 	})
 }
 
@@ -119,24 +130,32 @@ type applyRun struct {
 	maxDeletes   int
 	parallel     int
 	backupDir    string
+	// json prints the report as JSON on stdout, and the rest on stderr.
+	json bool
 }
 
 // applyDesired runs runtime.Apply for a command: it renders the plan and
 // the progress, asks on the terminal, and reports the outcome. The guards,
 // the backup, the lock and the audit log are runtime.Apply's.
 func (f *Factory) applyDesired(ctx context.Context, target *runtime.Target, desired *descope.State, r applyRun) error {
-	out := f.IO.Out
+	// With --json the report is all stdout holds: the rest goes to stderr.
+	out, outTTY, io := f.IO.Out, f.IO.OutTTY, f.IO
+	if r.json {
+		out, outTTY = f.IO.ErrOut, f.IO.ErrTTY
+		io = &IOStreams{In: f.IO.In, Out: f.IO.ErrOut, ErrOut: f.IO.ErrOut, OutTTY: f.IO.ErrTTY, ErrTTY: f.IO.ErrTTY}
+	}
+	failed := func(err error) error { return f.reportFailure(r.json, r.operation, r.subject, err) }
 	store, err := f.backupStore(r.ws, r.backupDir, false, target.BackupTarget())
 	if err != nil {
-		return err
+		return failed(err)
 	}
 	locks, err := f.locker()
 	if err != nil {
-		return err
+		return failed(err)
 	}
 	audit, err := f.auditLog()
 	if err != nil {
-		return err
+		return failed(err)
 	}
 	var progress *progress
 	pol := runtime.Policy{
@@ -146,7 +165,7 @@ func (f *Factory) applyDesired(ctx context.Context, target *runtime.Target, desi
 		Parallel: r.parallel, Now: f.Now,
 		Show: func(pl *runtime.Planned) error {
 			return render.Text(out, pl.Plan, render.TextOptions{
-				Color: f.Color(f.IO.OutTTY), Header: "Target: " + target.Description,
+				Color: f.Color(outTTY), Header: "Target: " + target.Description,
 			})
 		},
 		Events: func(ev runtime.Event) {
@@ -165,7 +184,7 @@ func (f *Factory) applyDesired(ctx context.Context, target *runtime.Target, desi
 	}
 	if r.ask {
 		pol.Confirm = func(ctx context.Context, _ *runtime.Planned) error {
-			return confirm(ctx, f.IO, r.operation, target.Description)
+			return confirm(ctx, io, r.operation, target.Description)
 		}
 	}
 	// The progress is drawn from the plan's changes, known once planned.
@@ -179,7 +198,7 @@ func (f *Factory) applyDesired(ctx context.Context, target *runtime.Target, desi
 		if progress != nil {
 			progress.finish()
 		}
-		if outcome.Result != nil {
+		if outcome.Result != nil && !r.json {
 			reportResult(out, r.operation, outcome)
 		}
 		for _, w := range outcome.Warnings {
@@ -187,6 +206,11 @@ func (f *Factory) applyDesired(ctx context.Context, target *runtime.Target, desi
 		}
 		if n := len(outcome.Pruned); n > 0 {
 			f.Logger().Info("pruned old backups", "count", n)
+		}
+	}
+	if r.json {
+		if werr := writeJSONReport(f.IO.Out, newJSONReport(r.operation, r.subject, target, outcome, err)); werr != nil {
+			return errors.Join(err, werr)
 		}
 	}
 	return err

@@ -463,6 +463,7 @@ func newCmdBackupRestore(o *BackupOptions) *cobra.Command {
 		parallel    int
 
 		fromOtherTarget bool
+		asJSON          bool
 	)
 	cmd := &cobra.Command{
 		Use:   "restore ID [CONFIG]",
@@ -478,25 +479,28 @@ preconfigured role and permissions are never deleted).`,
 		ValidArgsFunction: o.completeIDThenConfig,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := o.f
+			failed := func(err error) error {
+				return f.reportFailure(asJSON, backup.OperationRestore, "backup "+args[0], err)
+			}
 			kinds, err := parseKinds(only)
 			if err != nil {
-				return err
+				return failed(err)
 			}
 			op, err := o.open(cmd, args[0], configArg(args, 1))
 			if err != nil {
-				return err
+				return failed(err)
 			}
 			ws, entry := op.ws, op.entry
 			target, err := op.target(f)
 			if err != nil {
-				return err
+				return failed(err)
 			}
 			if err := runtime.CheckRestoreTarget(op.backup, entry.ID, target, fromOtherTarget); err != nil {
-				return err
+				return failed(err)
 			}
 			return f.applyDesired(cmd.Context(), target, backup.RestoreState(op.backup, kinds, prune), applyRun{
 				ws: ws, operation: backup.OperationRestore, subject: "backup " + entry.ID,
-				ask: !autoApprove, maxDeletes: maxDeletes, parallel: parallel, backupDir: o.Dir,
+				ask: !autoApprove, maxDeletes: maxDeletes, parallel: parallel, backupDir: o.Dir, json: asJSON,
 			})
 		},
 	}
@@ -506,6 +510,7 @@ preconfigured role and permissions are never deleted).`,
 	fl.BoolVar(&prune, "prune", false, "delete objects of the restored kinds that did not exist in the backup")
 	fl.IntVar(&maxDeletes, "max-deletes", 10, "refuse a restore that deletes more than `N` objects")
 	fl.IntVar(&parallel, "parallel", mgmt.DefaultWorkers, "run at most `N` changes at once")
+	fl.BoolVar(&asJSON, "json", false, "print the report as JSON on stdout, as apply --json does (the plan and the prompt go to stderr)")
 	fl.BoolVar(&fromOtherTarget, "from-other-target", false, "restore a backup taken from another target (the local project, another base URL)")
 	return cmd
 }
