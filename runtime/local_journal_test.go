@@ -52,7 +52,7 @@ func localTenants(n int) *descope.State {
 func TestLocalProjectWritesAreDurableBeforeClose(t *testing.T) {
 	root := t.TempDir()
 	target := openLocalTarget(t, root)
-	applyLocal(t, target, localTenants(120))
+	applyLocal(t, target, tenantsState(120)) // with custom attributes, defined on first use
 	// No target.Close(): the process "crashed". Another opens the project.
 	again := openLocalTarget(t, root)
 	defer again.Close()

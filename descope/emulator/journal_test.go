@@ -62,6 +62,18 @@ func TestJournalReplayGivesTheSameProject(t *testing.T) {
 	}
 }
 
+// A journal replays with the options that change what a write does: here,
+// keys defined on first use.
+func TestJournalReplayKeepsOptions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "local.json")
+	_, c := openClient(t, path, WithAttributesDefinedOnUse())
+	c.post("/v1/mgmt/tenant/create", map[string]any{"id": "T2a", "name": "A", "customAttributes": map[string]any{"plan": "gold"}})
+	_, c2 := openClient(t, path, WithAttributesDefinedOnUse())
+	if got := c2.get("/v1/mgmt/tenant?id=T2a")["customAttributes"]; fmt.Sprint(got) != "map[plan:gold]" {
+		t.Errorf("replayed tenant's attributes = %v", got)
+	}
+}
+
 // Flush folds the journal into the state file; a process that only read
 // never rewrites either file.
 func TestJournalCompaction(t *testing.T) {

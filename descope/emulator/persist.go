@@ -349,8 +349,9 @@ func (e *Emulator) replay(st *store, path string) (*store, bool, error) {
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 64<<10)
 	// Replaying runs the handlers on their own emulator, quiet: what they
-	// log was logged when the requests came.
-	quiet := &Emulator{logger: slog.New(slog.DiscardHandler), ids: e.ids, st: st}
+	// log was logged when the requests came. It has e's options that
+	// change what a write does.
+	quiet := &Emulator{logger: slog.New(slog.DiscardHandler), ids: e.ids, draws: e.draws, st: st, attributesOnUse: e.attributesOnUse}
 	for n := 1; ; n++ {
 		line, err := r.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
