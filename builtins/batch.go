@@ -84,6 +84,7 @@ func (s *scripter) batch(thread *starlark.Thread, b *starlark.Builtin, args star
 
 	pos := callerPos(thread)
 	results := make([]starlark.Value, len(list))
+	errs := make([]error, len(list)) // the items' failures, reported in their order
 	var mu sync.Mutex
 	failed := 0
 	update, finish := s.host.Progress(len(list))
@@ -106,9 +107,7 @@ func (s *scripter) batch(thread *starlark.Thread, b *starlark.Builtin, args star
 				err = fmt.Errorf("item %d (%s): %w", i, short(x), err)
 				mu.Lock()
 				failed++
-				if !failFast {
-					fmt.Fprintf(s.host.Stderr(), "batch: %v\n", err)
-				}
+				errs[i] = err
 				mu.Unlock()
 				if failFast {
 					return err
@@ -130,6 +129,11 @@ func (s *scripter) batch(thread *starlark.Thread, b *starlark.Builtin, args star
 		return nil, fmt.Errorf("%s: interrupted with %d of %d items not started: %w", fn, len(report.NotStarted), len(list), report.Interrupted)
 	}
 	if failed > 0 {
+		for _, err := range errs {
+			if err != nil {
+				fmt.Fprintf(s.host.Stderr(), "batch: %v\n", err)
+			}
+		}
 		fmt.Fprintf(s.host.Stderr(), "batch at %s: %d of %d items failed (listed above); their results are None\n", pos, failed, len(list))
 		s.host.BatchFailed(pos, failed, len(list))
 	}

@@ -90,9 +90,10 @@ import (
 //	    before it is handed to a worker, as the executor does, so that
 //	    queued items cannot stampede the API; the project is the one the
 //	    script has opened (project = p when it has several). An item that
-//	    fails is reported on stderr with the item, its result is None, and
-//	    the others go on (the run then exits 1); with fail_fast the first
-//	    failure stops the batch and the script. A progress line is drawn on
+//	    fails gives None and the others go on; once the batch is done the
+//	    failures are reported on stderr with their items, in their order,
+//	    and the run exits 1 at its end. With fail_fast the first failure
+//	    stops the batch and the script. A progress line is drawn on
 //	    a terminal. fn may read but not write (p.apply, p.delete, p.backup).
 //	table(rows, header = None)
 //	    The rows (lists) as text in aligned columns, for print().

@@ -71,6 +71,9 @@ alpha:
 	"flows/string.json":   `"login"`,
 	"theme.json":          `{"styles": {"light": {}}, "componentsVersion": "1.0"}`,
 	"not-theme.json":      `{"flowId": "oops"}`,
+	"data/churned.csv":    "\ufefftenant_id,account\ncust-a,\"Acme, Inc.\"\ncust-b,Beta\n",
+	"data/ragged.csv":     "id,name\na,A\nb\n",
+	"data/twice.csv":      "id,id\na,b\n",
 }
 
 // errSkip is returned by the skip() builtin to end a Starlark test function

@@ -474,7 +474,7 @@ func (p *scriptProject) ReadBackup(ref string) (*descope.State, backup.Entry, er
 
 // LoadBackupRef loads the backup of project projectID that ref names: an
 // id, a unique prefix of one, "latest" (the newest) or "latest~N" (the one
-// N before the newest).
+// N before the newest; a damaged one counts, and loading it says so).
 func LoadBackupRef(store ScriptStore, projectID, ref string) (*backup.Backup, backup.Entry, error) {
 	rest, ok := strings.CutPrefix(ref, "latest")
 	if !ok {
@@ -491,7 +491,6 @@ func LoadBackupRef(store ScriptStore, projectID, ref string) (*backup.Backup, ba
 	if err != nil {
 		return nil, backup.Entry{}, err
 	}
-	entries = slices.DeleteFunc(entries, func(e backup.Entry) bool { return e.Err != nil })
 	if n >= len(entries) {
 		return nil, backup.Entry{}, fmt.Errorf("backup %s: project %s has %d backups: %w", ref, projectID, len(entries), backup.ErrNotFound)
 	}

@@ -168,24 +168,7 @@ func configArg(args []string, i int) string {
 
 // load finds a backup by id, prefix, "latest" or "latest~N".
 func load(store *backup.DirStore, projectID, ref string) (*backup.Backup, backup.Entry, error) {
-	if rest, ok := strings.CutPrefix(ref, "latest"); ok {
-		n := 0
-		if rest != "" {
-			var err error
-			if n, err = strconv.Atoi(strings.TrimPrefix(rest, "~")); err != nil || !strings.HasPrefix(rest, "~") || n < 0 {
-				return nil, backup.Entry{}, fmt.Errorf("backup %q: write latest or latest~N", ref)
-			}
-		}
-		entries, err := store.List(projectID)
-		if err != nil {
-			return nil, backup.Entry{}, err
-		}
-		if n >= len(entries) {
-			return nil, backup.Entry{}, fmt.Errorf("backup %s: project %s has %d backups: %w", ref, projectID, len(entries), backup.ErrNotFound)
-		}
-		ref = entries[n].ID
-	}
-	return store.Load(projectID, ref)
+	return runtime.LoadBackupRef(store, projectID, ref)
 }
 
 func newCmdBackupCreate(o *BackupOptions) *cobra.Command {
