@@ -30,6 +30,12 @@
 // project's. Directories are 0700, files 0600, every file is written
 // atomically, and a folder that other users can write to is reported once.
 //
+// A [BlobStore] keeps the same layout in object storage, under the prefix of
+// a store URL (s3://, gs://, file://; see [OpenBlobStore]) shared by a
+// team's machines, beside the projects' locks and audit log. Both are a
+// [Store], and share everything but how a file is written: listing and
+// checking, finding a backup by id, and retention.
+//
 // [DirStore.List] checks every file and gives each backup a [Status]: good,
 // damaged (never restored) or unverified (a newer format). [DirStore.Prune]
 // applies a [RetentionPolicy], counting only good backups toward those it

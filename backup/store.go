@@ -1,14 +1,14 @@
 package backup
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +17,31 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 )
+
+// Store keeps the backups of projects: a DirStore (a directory) or a
+// BlobStore (object storage). Both lay their backups out alike (see the
+// package documentation), check every backup they list or load against its
+// checksum, and apply retention where the backups are.
+type Store interface {
+	// Write stores b under its project and returns its entry; see
+	// DirStore.Write.
+	Write(ctx context.Context, b *Backup) (Entry, error)
+	// List returns the backups of a project, newest first, each one
+	// checked.
+	List(projectID string) ([]Entry, error)
+	// Load reads and verifies the backup of a project whose id begins
+	// with idOrPrefix.
+	Load(projectID, idOrPrefix string) (*Backup, Entry, error)
+	// Prune deletes the backups of a project that p does not keep, and
+	// returns them.
+	Prune(projectID string, p RetentionPolicy) ([]Entry, error)
+	// Target returns the target the store keeps backups of (see
+	// WithTarget).
+	Target() string
+	// Location names the store in messages: a directory, or a store URL
+	// without its query (which may hold credentials' settings).
+	Location() string
+}
 
 // Retention defaults: backups are kept 30 days, and the newest 5 whatever
 // their age.
@@ -41,428 +66,22 @@ type RetentionPolicy struct {
 	KeepLast int
 }
 
-// Entry describes a stored backup: its id, metadata and file.
-type Entry struct {
-	// ID is the short id users name the backup by.
-	ID string `json:"id"`
-	Metadata
-	// Path is the backup's file.
-	Path string `json:"path"`
-	// Size is the file's size in bytes.
-	Size int64 `json:"size"`
-	// Status is what List (and an AmbiguousIDError's candidates) found the
-	// file to be; Write and Load return only good backups.
-	Status Status `json:"status"`
-	// Err says why a backup is not good: it wraps ErrTruncated,
-	// ErrChecksum or ErrUnsupportedVersion, or is the error reading the
-	// file. When even the metadata could not be read, only ID, Path, Size,
-	// ProjectID and CreatedAt (from the file name) are set.
-	Err error `json:"-"`
-}
-
-// File names are <created>_<id>.json, created in UTC to the millisecond, so
-// that names sort by time.
-const (
-	nameTimeLayout = "20060102T150405.000Z"
-	nameExt        = ".json"
-	tempPattern    = ".tmp-*" + nameExt
-)
-
-// idEncoding spells ids: 5 random bytes give 8 characters of a-z and 2-7.
-var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-// rootLocks holds a mutex per store root, shared by every DirStore of this
-// process on that root: it serializes id choice, renames and git commands.
-var rootLocks sync.Map
-
-// DirStore keeps backups in a directory tree, one folder per project (see
-// the package documentation for the layout). It is safe for concurrent use,
-// and several DirStores may share a root. Backups written concurrently by
-// separate processes get distinct files; their ids are random (40 bits), so
-// they collide with negligible probability. Make one with NewDirStore.
-type DirStore struct {
-	root   string
-	target string // see WithTarget
-	folder string // the target's folder under root
-	now    func() time.Time
-	useGit bool
-	log    hclog.Logger
-	newID  func() string
-
-	mu *sync.Mutex // shared by the root's stores; guards gitPath
-	// gitPath is the git executable, once the root is a repository ready for
-	// commits.
-	gitPath string
-}
-
-// Option configures a DirStore.
-type Option func(*DirStore)
-
-// WithClock sets the clock that dates backups written without a creation
-// time and measures their age for Prune. The default is time.Now.
-func WithClock(now func() time.Time) Option { return func(s *DirStore) { s.now = now } }
-
-// WithGit makes the root a git repository in which every Write and Prune is
-// a commit. The repository is created on first use, with a local user name
-// and email when git has none configured.
-func WithGit(on bool) Option { return func(s *DirStore) { s.useGit = on } }
-
-// WithLogger sets the logger for debug messages. The default discards them.
-func WithLogger(l hclog.Logger) Option { return func(s *DirStore) { s.log = l } }
-
-// DefaultRoot returns the default backup directory, ~/.descope-mgmt/backups.
-func DefaultRoot() (string, error) {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("default backup directory: %w", err)
-	}
-	return filepath.Join(home, ".descope-mgmt", "backups"), nil
-}
-
-// NewDirStore returns a store rooted at root. Nothing is created until the
-// first Write.
-func NewDirStore(root string, opts ...Option) (*DirStore, error) {
-	if root == "" {
-		return nil, errors.New("backup store: no directory given")
-	}
-	abs, err := filepath.Abs(root)
-	if err != nil {
-		return nil, fmt.Errorf("backup store %s: %w", root, err)
-	}
-	mu, _ := rootLocks.LoadOrStore(abs, new(sync.Mutex))
-	s := &DirStore{
-		root:  abs,
-		now:   time.Now,
-		log:   hclog.NewNullLogger(),
-		newID: randomID,
-		mu:    mu.(*sync.Mutex),
-	}
-	for _, o := range opts {
-		o(s)
-	}
-	if s.folder, err = targetFolder(s.target); err != nil {
-		return nil, fmt.Errorf("backup store %s: %w", root, err)
-	}
-	return s, nil
-}
-
-// Root returns the store's root directory, as an absolute path.
-func (s *DirStore) Root() string { return s.root }
-
-// Write stores b under its project (b.Metadata.ProjectID) and returns its
-// entry. It dates b with the store's clock when b.Metadata.CreatedAt is zero,
-// records the store's target (see WithTarget; a backup of another target is
-// refused) and the checksum in b.Metadata (see Encode). The file appears
-// whole or not at all. In git mode the file is then committed; if that
-// commit fails, Write returns the entry of the stored file with the error.
-func (s *DirStore) Write(ctx context.Context, b *Backup) (Entry, error) {
-	if err := ctx.Err(); err != nil {
-		return Entry{}, fmt.Errorf("write backup: %w", err)
-	}
-	dir, err := s.projectDir(b.Metadata.ProjectID)
-	if err != nil {
-		return Entry{}, fmt.Errorf("write backup: %w", err)
-	}
-	if s.target != "" {
-		switch b.Metadata.Target {
-		case "":
-			b.Metadata.Target = s.target
-		case s.target:
-		default:
-			return Entry{}, fmt.Errorf("write backup: it was read from %s, but the store keeps the backups of %s", b.Metadata.Target, s.target)
-		}
-	}
-	s.checkPerms(s.root, dir)
-	if b.Metadata.CreatedAt.IsZero() {
-		b.Metadata.CreatedAt = s.now()
-	}
-	b.Metadata.CreatedAt = b.Metadata.CreatedAt.UTC() // as Encode writes it, for the file name
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return Entry{}, fmt.Errorf("write backup: %w", err)
-	}
-	tmp, size, err := writeTemp(dir, b)
-	if err != nil {
-		return Entry{}, err
-	}
-	placed := false
-	defer func() {
-		if !placed {
-			os.Remove(tmp)
-		}
-	}()
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.useGit {
-		if err := s.ensureRepo(ctx); err != nil {
-			return Entry{}, fmt.Errorf("write backup: %w", err)
-		}
-	}
-	id, err := s.uniqueID(dir)
-	if err != nil {
-		return Entry{}, fmt.Errorf("write backup: %w", err)
-	}
-	path := filepath.Join(dir, b.Metadata.CreatedAt.Format(nameTimeLayout)+"_"+id+nameExt)
-	if err := os.Rename(tmp, path); err != nil {
-		return Entry{}, fmt.Errorf("write backup: %w", err)
-	}
-	placed = true
-	e := Entry{ID: id, Metadata: b.Metadata, Path: path, Size: size}
-	if err := syncDir(dir); err != nil {
-		return e, fmt.Errorf("write backup %s: %w", path, err)
-	}
-	s.log.Debug("backup written", "id", id, "path", path, "bytes", size)
-	if s.useGit {
-		if err := s.commitWrite(ctx, e); err != nil {
-			return e, fmt.Errorf("backup %s written, but not committed: %w", path, err)
-		}
-	}
-	return e, nil
-}
-
-// writeTemp encodes b into a new temporary file in dir, flushed to disk, and
-// returns its path and size.
-func writeTemp(dir string, b *Backup) (path string, size int64, err error) {
-	f, err := os.CreateTemp(dir, tempPattern) // mode 0600
-	if err != nil {
-		return "", 0, fmt.Errorf("write backup: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-			err = fmt.Errorf("write backup %s: %w", f.Name(), err)
-		}
-	}()
-	if err := Encode(f, b); err != nil {
-		return "", 0, err
-	}
-	if err := f.Sync(); err != nil {
-		return "", 0, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		return "", 0, err
-	}
-	if err := f.Close(); err != nil {
-		return "", 0, err
-	}
-	return f.Name(), fi.Size(), nil
-}
-
-// syncDir flushes a directory, making a rename or removal in it durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-// uniqueID returns a new id not used by any backup in dir. The caller holds s.mu.
-func (s *DirStore) uniqueID(dir string) (string, error) {
-	entries, err := scanDir(dir, "")
-	if err != nil {
-		return "", err
-	}
-	for range 16 {
-		id := s.newID()
-		if !slices.ContainsFunc(entries, func(e Entry) bool { return e.ID == id }) {
-			return id, nil
-		}
-	}
-	return "", fmt.Errorf("no unused backup id in %s after 16 tries", dir)
-}
-
-func randomID() string {
-	var b [5]byte
-	rand.Read(b[:])
-	return idEncoding.EncodeToString(b[:])
-}
-
-// List returns the backups of a project, newest first, each one checked: it
-// reads every file whole and sets each entry's Status (and Err when the
-// backup is not good). A project without backups has an empty list.
-func (s *DirStore) List(projectID string) ([]Entry, error) {
-	dir, err := s.projectDir(projectID)
-	if err != nil {
-		return nil, fmt.Errorf("list backups: %w", err)
-	}
-	s.checkPerms(s.root, dir)
-	entries, err := scanDir(dir, projectID)
-	if err != nil {
-		return nil, fmt.Errorf("list backups: %w", err)
-	}
-	for i := range entries {
-		verifyEntry(&entries[i])
-	}
-	sortNewestFirst(entries)
-	return entries, nil
-}
-
-// scanDir returns the backups in dir as the file names describe them (ID,
-// Path, CreatedAt, ProjectID), in no particular order. A missing dir has none.
-func scanDir(dir, projectID string) ([]Entry, error) {
-	des, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var entries []Entry
-	for _, de := range des {
-		stem, ok := strings.CutSuffix(de.Name(), nameExt)
-		if !ok || !de.Type().IsRegular() {
-			continue
-		}
-		ts, id, ok := strings.Cut(stem, "_")
-		created, err := time.Parse(nameTimeLayout, ts)
-		if !ok || err != nil || id == "" {
-			continue
-		}
-		entries = append(entries, Entry{
-			ID:       id,
-			Metadata: Metadata{CreatedAt: created, ProjectID: projectID},
-			Path:     filepath.Join(dir, de.Name()),
-		})
-	}
-	return entries, nil
-}
-
-func sortNewestFirst(entries []Entry) {
-	slices.SortFunc(entries, func(a, b Entry) int {
-		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.Path, a.Path))
-	})
-}
-
-// Load reads and verifies the backup of a project whose id is idOrPrefix, or
-// begins with it (case does not matter). It looks among the backups of the
-// store's target first, then among those the project has from other targets
-// (Metadata.Target of the backup returned says which). It fails with
-// ErrNotFound, ErrAmbiguousID (an *AmbiguousIDError), ErrWrongProject when
-// the backup belongs to another project, or the errors of Decode.
-func (s *DirStore) Load(projectID, idOrPrefix string) (*Backup, Entry, error) {
-	e, err := s.find(projectID, idOrPrefix)
-	if err != nil {
-		return nil, Entry{}, err
-	}
-	f, err := os.Open(e.Path)
-	if err != nil {
-		return nil, Entry{}, fmt.Errorf("load backup: %w", err)
-	}
-	defer f.Close()
-	b, err := Decode(f)
-	if err != nil {
-		return nil, Entry{}, fmt.Errorf("load backup %s: %w", e.Path, err)
-	}
-	if got := b.Metadata.ProjectID; got != projectID {
-		return nil, Entry{}, fmt.Errorf("load backup %s: %w: it is a backup of project %s, not %s; was the file moved? Load it as a backup of %s",
-			e.Path, ErrWrongProject, got, projectID, got)
-	}
-	if fi, err := f.Stat(); err == nil {
-		e.Size = fi.Size()
-	}
-	e.Metadata = b.Metadata
-	e.Status = StatusGood
-	return b, e, nil
-}
-
-// find returns the one backup of projectID whose id begins with prefix.
-func (s *DirStore) find(projectID, prefix string) (Entry, error) {
-	dir, err := s.projectDir(projectID)
-	if err != nil {
-		return Entry{}, fmt.Errorf("load backup: %w", err)
-	}
-	s.checkPerms(s.root, dir)
-	want := strings.ToLower(strings.TrimSpace(prefix))
-	if want == "" {
-		return Entry{}, fmt.Errorf("load backup: %w: no id given", ErrNotFound)
-	}
-	entries, err := scanDir(dir, projectID)
-	if err != nil {
-		return Entry{}, fmt.Errorf("load backup: %w", err)
-	}
-	matches := slices.DeleteFunc(entries, func(e Entry) bool { return !strings.HasPrefix(e.ID, want) })
-	if len(matches) == 0 {
-		// A backup the project has from another target, named by its id.
-		for _, d := range s.otherTargetDirs(projectID) {
-			others, _ := scanDir(d, projectID)
-			matches = append(matches, slices.DeleteFunc(others, func(e Entry) bool { return !strings.HasPrefix(e.ID, want) })...)
-		}
-	}
-	switch len(matches) {
-	case 1:
-		return matches[0], nil
-	case 0:
-		if other := s.projectHolding(projectID, want); other != "" {
-			return Entry{}, fmt.Errorf("load backup %q: %w: it is a backup of project %s, not %s; choose the project it belongs to",
-				prefix, ErrWrongProject, other, projectID)
-		}
-		return Entry{}, fmt.Errorf("load backup %q: %w: no backup of project %s in %s has an id starting with %q; list the backups to see their ids",
-			prefix, ErrNotFound, projectID, dir, want)
-	}
-	for i := range matches {
-		verifyEntry(&matches[i])
-	}
-	sortNewestFirst(matches)
-	return Entry{}, &AmbiguousIDError{ProjectID: projectID, Prefix: prefix, Candidates: matches}
-}
-
-// projectHolding returns a project other than projectID, of the store's
-// target, with a backup whose id begins with prefix, or "".
-func (s *DirStore) projectHolding(projectID, prefix string) string {
-	folder := filepath.Join(s.root, s.folder)
-	des, err := os.ReadDir(folder)
-	if err != nil {
-		return ""
-	}
-	for _, de := range des {
-		name := de.Name()
-		if !de.IsDir() || name == projectID || strings.HasPrefix(name, ".") || reservedFolder(name) {
-			continue
-		}
-		entries, _ := scanDir(filepath.Join(folder, name), name)
-		if slices.ContainsFunc(entries, func(e Entry) bool { return strings.HasPrefix(e.ID, prefix) }) {
-			return name
-		}
-	}
-	return ""
-}
-
-// Prune deletes the backups of a project that policy p does not keep, and
-// returns them, newest first. It checks every backup first (see List). A
-// good backup is kept when it is among the newest p.KeepLast good backups of
-// its target (Metadata.Target) or no older than p.MaxAge by the store's
-// clock; a damaged one only while it is no older than p.MaxAge, and an
-// unverified one always. Damaged backups never count toward p.KeepLast, so
-// the newest good backup is never deleted. In git mode the removal is
-// committed. On error, the backups deleted so far are returned with it.
-func (s *DirStore) Prune(projectID string, p RetentionPolicy) ([]Entry, error) {
+// check refuses a policy that would delete the newest good backup.
+func (p RetentionPolicy) check() error {
 	if p.KeepLast < 1 || p.MaxAge < 0 {
-		return nil, fmt.Errorf("prune backups: retention keeps the newest %d and those younger than %v; it must keep at least 1 and the age cannot be negative",
+		return fmt.Errorf("prune backups: retention keeps the newest %d and those younger than %v; it must keep at least 1 and the age cannot be negative",
 			p.KeepLast, p.MaxAge)
 	}
-	dir, err := s.projectDir(projectID)
-	if err != nil {
-		return nil, fmt.Errorf("prune backups: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ctx := context.Background()
-	if s.useGit {
-		if err := s.ensureRepo(ctx); err != nil {
-			return nil, fmt.Errorf("prune backups: %w", err)
-		}
-	}
-	entries, err := s.List(projectID)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	var removed []Entry
-	var errs []error
+	return nil
+}
+
+// expired returns the entries (checked, newest first) that p lets go at
+// now. A good backup is kept when it is among the newest p.KeepLast good
+// backups of its target (Metadata.Target) or no older than p.MaxAge; a
+// damaged one only while it is no older than p.MaxAge, and an unverified
+// one always. Damaged backups never count toward p.KeepLast.
+func (p RetentionPolicy) expired(entries []Entry, now time.Time) []Entry {
+	var out []Entry
 	good := map[string]int{} // per target
 	for _, e := range entries {
 		young := now.Sub(e.CreatedAt) <= p.MaxAge
@@ -479,37 +98,347 @@ func (s *DirStore) Prune(projectID string, p RetentionPolicy) ([]Entry, error) {
 		default:
 			continue
 		}
-		if err := os.Remove(e.Path); err != nil {
+		out = append(out, e)
+	}
+	return out
+}
+
+// Entry describes a stored backup: its id, metadata and file.
+type Entry struct {
+	// ID is the short id users name the backup by.
+	ID string `json:"id"`
+	Metadata
+	// Path is the backup's file: a path in a DirStore, the object's URL in
+	// a BlobStore.
+	Path string `json:"path"`
+	// Size is the file's size in bytes.
+	Size int64 `json:"size"`
+	// Status is what List (and an AmbiguousIDError's candidates) found the
+	// file to be; Write and Load return only good backups.
+	Status Status `json:"status"`
+	// Err says why a backup is not good: it wraps ErrTruncated,
+	// ErrChecksum or ErrUnsupportedVersion, or is the error reading the
+	// file. When even the metadata could not be read, only ID, Path, Size,
+	// ProjectID and CreatedAt (from the file name) are set.
+	Err error `json:"-"`
+
+	// name is the file's slash-separated path under the store's root.
+	name string
+}
+
+// File names are <created>_<id>.json, created in UTC to the millisecond, so
+// that names sort by time.
+const (
+	nameTimeLayout = "20060102T150405.000Z"
+	nameExt        = ".json"
+	tempPattern    = ".tmp-*" + nameExt
+)
+
+// fileName is the name of the file of backup id created at created.
+func fileName(created time.Time, id string) string {
+	return created.UTC().Format(nameTimeLayout) + "_" + id + nameExt
+}
+
+// parseName reads the creation time and id from a backup's file name.
+func parseName(name string) (created time.Time, id string, ok bool) {
+	stem, ok := strings.CutSuffix(name, nameExt)
+	if !ok {
+		return time.Time{}, "", false
+	}
+	ts, id, ok := strings.Cut(stem, "_")
+	created, err := time.Parse(nameTimeLayout, ts)
+	if !ok || err != nil || id == "" {
+		return time.Time{}, "", false
+	}
+	return created, id, true
+}
+
+// idEncoding spells ids: 5 random bytes give 8 characters of a-z and 2-7.
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+func randomID() string {
+	var b [5]byte
+	rand.Read(b[:])
+	return idEncoding.EncodeToString(b[:])
+}
+
+// Option configures a store (DirStore or BlobStore).
+type Option func(*options)
+
+// options are what Options set.
+type options struct {
+	target string
+	now    func() time.Time
+	git    bool
+	log    hclog.Logger
+}
+
+func newOptions(opts []Option) options {
+	o := options{now: time.Now, log: hclog.NewNullLogger()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// WithClock sets the clock that dates backups written without a creation
+// time and measures their age for Prune. The default is time.Now.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithGit makes the root of a DirStore a git repository in which every
+// Write and Prune is a commit. The repository is created on first use, with
+// a local user name and email when git has none configured. A BlobStore
+// refuses it.
+func WithGit(on bool) Option { return func(o *options) { o.git = on } }
+
+// WithLogger sets the logger for debug messages. The default discards them.
+func WithLogger(l hclog.Logger) Option { return func(o *options) { o.log = l } }
+
+// tree is where a store keeps its files: a directory or a bucket. Names are
+// slash-separated paths relative to the store's root ("" is the root).
+type tree interface {
+	// readDir returns the names of the backup-sized files and of the
+	// folders directly in dir. A missing dir holds none.
+	readDir(dir string) (files, dirs []string, err error)
+	// readFile reads a whole file.
+	readFile(name string) ([]byte, error)
+	// remove deletes a file.
+	remove(name string) error
+	// where names a file or folder in messages and Entry.Path.
+	where(name string) string
+}
+
+// shelf is what every store does the same way over its tree: the layout of
+// targets and projects, listing and checking, finding a backup by id, and
+// choosing what retention deletes.
+type shelf struct {
+	files  tree
+	target string // see WithTarget
+	folder string // the target's folder under the root
+	now    func() time.Time
+	log    hclog.Logger
+	newID  func() string
+}
+
+func newShelf(files tree, o options) (shelf, error) {
+	folder, err := targetFolder(o.target)
+	if err != nil {
+		return shelf{}, err
+	}
+	return shelf{files: files, target: o.target, folder: folder, now: o.now, log: o.log, newID: randomID}, nil
+}
+
+// Target returns the target the store keeps backups of ("" for none).
+func (s *shelf) Target() string { return s.target }
+
+// projectDir returns the folder of a project's backups of the store's
+// target. A project id must be a plain file name: not empty, no separators,
+// not starting with a dot, and not the name of a target's folder.
+func (s *shelf) projectDir(projectID string) (string, error) {
+	if projectID == "" {
+		return "", errors.New("no project id: a backup belongs to a project")
+	}
+	if !filepath.IsLocal(projectID) || strings.ContainsAny(projectID, `/\:`) || strings.HasPrefix(projectID, ".") || reservedFolder(projectID) || strings.ContainsFunc(projectID, func(r rune) bool { return r < ' ' }) {
+		return "", fmt.Errorf("project id %q cannot name a backup folder", projectID)
+	}
+	return path.Join(s.folder, projectID), nil
+}
+
+// scan returns the backups in dir as the file names describe them (ID,
+// Path, CreatedAt, ProjectID), in no particular order. A missing dir has none.
+func (s *shelf) scan(dir, projectID string) ([]Entry, error) {
+	files, _, err := s.files.readDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var entries []Entry
+	for _, f := range files {
+		created, id, ok := parseName(f)
+		if !ok {
+			continue
+		}
+		name := path.Join(dir, f)
+		entries = append(entries, Entry{
+			ID:       id,
+			Metadata: Metadata{CreatedAt: created, ProjectID: projectID},
+			Path:     s.files.where(name),
+			name:     name,
+		})
+	}
+	return entries, nil
+}
+
+// uniqueID returns a new id not used by any backup in dir.
+func (s *shelf) uniqueID(dir string) (string, error) {
+	entries, err := s.scan(dir, "")
+	if err != nil {
+		return "", err
+	}
+	for range 16 {
+		id := s.newID()
+		if !slices.ContainsFunc(entries, func(e Entry) bool { return e.ID == id }) {
+			return id, nil
+		}
+	}
+	return "", fmt.Errorf("no unused backup id in %s after 16 tries", s.files.where(dir))
+}
+
+// list returns the backups of a project, newest first, each one checked.
+func (s *shelf) list(projectID string) ([]Entry, error) {
+	dir, err := s.projectDir(projectID)
+	if err != nil {
+		return nil, fmt.Errorf("list backups: %w", err)
+	}
+	entries, err := s.scan(dir, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("list backups: %w", err)
+	}
+	s.verifyAll(entries)
+	sortNewestFirst(entries)
+	return entries, nil
+}
+
+// readers is how many files verifyAll reads at once: object storage answers
+// each read in tens of milliseconds, which a few reads in flight hide.
+const readers = 8
+
+// verifyAll reads and checks every entry (see verifyData).
+func (s *shelf) verifyAll(entries []Entry) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, readers)
+	for i := range entries {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			data, err := s.files.readFile(entries[i].name)
+			verifyData(&entries[i], data, err)
+		})
+	}
+	wg.Wait()
+}
+
+func sortNewestFirst(entries []Entry) {
+	slices.SortFunc(entries, func(a, b Entry) int {
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.Path, a.Path))
+	})
+}
+
+// load reads and verifies the backup of a project whose id is idOrPrefix,
+// or begins with it; see DirStore.Load.
+func (s *shelf) load(projectID, idOrPrefix string) (*Backup, Entry, error) {
+	e, err := s.find(projectID, idOrPrefix)
+	if err != nil {
+		return nil, Entry{}, err
+	}
+	data, err := s.files.readFile(e.name)
+	if err != nil {
+		return nil, Entry{}, fmt.Errorf("load backup: %w", err)
+	}
+	b, err := Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, Entry{}, fmt.Errorf("load backup %s: %w", e.Path, err)
+	}
+	if got := b.Metadata.ProjectID; got != projectID {
+		return nil, Entry{}, fmt.Errorf("load backup %s: %w: it is a backup of project %s, not %s; was the file moved? Load it as a backup of %s",
+			e.Path, ErrWrongProject, got, projectID, got)
+	}
+	e.Size = int64(len(data))
+	e.Metadata = b.Metadata
+	e.Status = StatusGood
+	return b, e, nil
+}
+
+// find returns the one backup of projectID whose id begins with prefix.
+func (s *shelf) find(projectID, prefix string) (Entry, error) {
+	dir, err := s.projectDir(projectID)
+	if err != nil {
+		return Entry{}, fmt.Errorf("load backup: %w", err)
+	}
+	want := strings.ToLower(strings.TrimSpace(prefix))
+	if want == "" {
+		return Entry{}, fmt.Errorf("load backup: %w: no id given", ErrNotFound)
+	}
+	entries, err := s.scan(dir, projectID)
+	if err != nil {
+		return Entry{}, fmt.Errorf("load backup: %w", err)
+	}
+	matches := slices.DeleteFunc(entries, func(e Entry) bool { return !strings.HasPrefix(e.ID, want) })
+	if len(matches) == 0 {
+		// A backup the project has from another target, named by its id.
+		for _, d := range s.otherTargetDirs(projectID) {
+			others, _ := s.scan(d, projectID)
+			matches = append(matches, slices.DeleteFunc(others, func(e Entry) bool { return !strings.HasPrefix(e.ID, want) })...)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		if other := s.projectHolding(projectID, want); other != "" {
+			return Entry{}, fmt.Errorf("load backup %q: %w: it is a backup of project %s, not %s; choose the project it belongs to",
+				prefix, ErrWrongProject, other, projectID)
+		}
+		return Entry{}, fmt.Errorf("load backup %q: %w: no backup of project %s in %s has an id starting with %q; list the backups to see their ids",
+			prefix, ErrNotFound, projectID, s.files.where(dir), want)
+	}
+	s.verifyAll(matches)
+	sortNewestFirst(matches)
+	return Entry{}, &AmbiguousIDError{ProjectID: projectID, Prefix: prefix, Candidates: matches}
+}
+
+// projectHolding returns a project other than projectID, of the store's
+// target, with a backup whose id begins with prefix, or "".
+func (s *shelf) projectHolding(projectID, prefix string) string {
+	_, dirs, err := s.files.readDir(s.folder)
+	if err != nil {
+		return ""
+	}
+	for _, name := range dirs {
+		if name == projectID || strings.HasPrefix(name, ".") || reservedFolder(name) {
+			continue
+		}
+		entries, _ := s.scan(path.Join(s.folder, name), name)
+		if slices.ContainsFunc(entries, func(e Entry) bool { return strings.HasPrefix(e.ID, prefix) }) {
+			return name
+		}
+	}
+	return ""
+}
+
+// otherTargetDirs returns the folders holding backups of projectID for every
+// target but the store's.
+func (s *shelf) otherTargetDirs(projectID string) []string {
+	own, err := s.projectDir(projectID)
+	if err != nil {
+		return nil
+	}
+	dirs := []string{projectID, path.Join(localFolder, projectID)}
+	_, hosts, _ := s.files.readDir(urlFolder)
+	for _, h := range hosts {
+		dirs = append(dirs, path.Join(urlFolder, h, projectID))
+	}
+	return slices.DeleteFunc(dirs, func(d string) bool { return d == own })
+}
+
+// prune deletes the backups of a project that p does not keep, and returns
+// them, newest first; see DirStore.Prune. On error, the backups deleted so
+// far are returned with it.
+func (s *shelf) prune(projectID string, p RetentionPolicy) ([]Entry, error) {
+	entries, err := s.list(projectID)
+	if err != nil {
+		return nil, err
+	}
+	var removed []Entry
+	var errs []error
+	for _, e := range p.expired(entries, s.now()) {
+		if err := s.files.remove(e.name); err != nil {
 			errs = append(errs, fmt.Errorf("prune backups: %w", err))
 			continue
 		}
 		removed = append(removed, e)
 		s.log.Debug("backup pruned", "id", e.ID, "path", e.Path)
 	}
-	if len(removed) > 0 {
-		if err := syncDir(dir); err != nil {
-			errs = append(errs, fmt.Errorf("prune backups: %w", err))
-		}
-		if s.useGit {
-			if err := s.commitPrune(ctx, projectID, p, removed); err != nil {
-				errs = append(errs, fmt.Errorf("prune backups: removed, but not committed: %w", err))
-			}
-		}
-	}
 	return removed, errors.Join(errs...)
-}
-
-// projectDir returns the folder of a project's backups of the store's
-// target. A project id must be a plain file name: not empty, no separators,
-// not starting with a dot, and not the name of a target's folder.
-func (s *DirStore) projectDir(projectID string) (string, error) {
-	if projectID == "" {
-		return "", errors.New("no project id: a backup belongs to a project")
-	}
-	if !filepath.IsLocal(projectID) || strings.ContainsAny(projectID, `/\`) || strings.HasPrefix(projectID, ".") || reservedFolder(projectID) {
-		return "", fmt.Errorf("project id %q cannot name a backup folder", projectID)
-	}
-	return filepath.Join(s.root, s.folder, projectID), nil
 }
 
 // reservedFolder reports a name of the root that holds targets' folders.

@@ -24,7 +24,7 @@ func newTestStore(t *testing.T, opts ...Option) *DirStore {
 }
 
 // writeAt writes a backup of sampleState for project, created at the given time.
-func writeAt(t *testing.T, s *DirStore, project string, created time.Time) Entry {
+func writeAt(t *testing.T, s Store, project string, created time.Time) Entry {
 	t.Helper()
 	meta := testMeta()
 	meta.ProjectID = project

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 )
@@ -60,7 +59,7 @@ func targetFolder(target string) (string, error) {
 	if strings.HasPrefix(name, ".") {
 		name = "_" + name
 	}
-	return filepath.Join(urlFolder, name), nil
+	return urlFolder + "/" + name, nil
 }
 
 // WithTarget keeps the store to the backups of one target: LocalTarget, or
@@ -70,33 +69,7 @@ func targetFolder(target string) (string, error) {
 // same project taken from another target: a restore refuses it unless asked
 // (Metadata.Target says where it came from). Without WithTarget, a store
 // works in the folders of Descope's service and records no target.
-func WithTarget(target string) Option { return func(s *DirStore) { s.target = target } }
-
-// Target returns the target the store keeps backups of ("" for none).
-func (s *DirStore) Target() string { return s.target }
-
-// otherTargetDirs returns the folders holding backups of projectID for every
-// target but the store's.
-func (s *DirStore) otherTargetDirs(projectID string) []string {
-	own, err := s.projectDir(projectID)
-	if err != nil {
-		return nil
-	}
-	dirs := []string{filepath.Join(s.root, projectID), filepath.Join(s.root, localFolder, projectID)}
-	hosts, _ := os.ReadDir(filepath.Join(s.root, urlFolder))
-	for _, h := range hosts {
-		if h.IsDir() {
-			dirs = append(dirs, filepath.Join(s.root, urlFolder, h.Name(), projectID))
-		}
-	}
-	var out []string
-	for _, d := range dirs {
-		if d != own {
-			out = append(out, d)
-		}
-	}
-	return out
-}
+func WithTarget(target string) Option { return func(o *options) { o.target = target } }
 
 // warnedDirs holds the folders whose loose permissions were reported, so that
 // each is reported once per process.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 )
 
 // Status is what a backup file was found to be when it was checked.
@@ -50,11 +49,10 @@ func check(data []byte) (Metadata, error) {
 	return meta, verify(data, meta.Checksum)
 }
 
-// verifyEntry completes e from its file (size, metadata) and sets its Status,
-// with Err saying what is wrong with a file that is not good. It reads the
-// whole file.
-func verifyEntry(e *Entry) {
-	data, err := os.ReadFile(e.Path)
+// verifyData completes e from its file's content, data, or the error
+// reading it (size, metadata) and sets its Status, with Err saying what is
+// wrong with a file that is not good.
+func verifyData(e *Entry, data []byte, err error) {
 	if err != nil {
 		e.Status, e.Err = StatusUnverified, fmt.Errorf("backup %s: %w", e.Path, err)
 		return
