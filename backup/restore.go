@@ -134,23 +134,7 @@ func cloneTenantFields(t *descope.Tenant) {
 	t.Disabled = clonePtr(t.Disabled)
 	t.Parent = clonePtr(t.Parent)
 	t.DefaultRoles = cloneList(t.DefaultRoles)
-	if t.Settings != nil {
-		st := *t.Settings
-		st.Domains = cloneList(st.Domains)
-		st.AuthType = clonePtr(st.AuthType)
-		st.SessionSettingsEnabled = clonePtr(st.SessionSettingsEnabled)
-		st.RefreshTokenExpiration = clonePtr(st.RefreshTokenExpiration)
-		st.RefreshTokenExpirationUnit = clonePtr(st.RefreshTokenExpirationUnit)
-		st.SessionTokenExpiration = clonePtr(st.SessionTokenExpiration)
-		st.SessionTokenExpirationUnit = clonePtr(st.SessionTokenExpirationUnit)
-		st.StepupTokenExpiration = clonePtr(st.StepupTokenExpiration)
-		st.StepupTokenExpirationUnit = clonePtr(st.StepupTokenExpirationUnit)
-		st.EnableInactivity = clonePtr(st.EnableInactivity)
-		st.InactivityTime = clonePtr(st.InactivityTime)
-		st.InactivityTimeUnit = clonePtr(st.InactivityTimeUnit)
-		st.JITDisabled = clonePtr(st.JITDisabled)
-		t.Settings = &st
-	}
+	t.Settings = t.Settings.Clone()
 }
 
 // cloneEach returns copies of the objects in list (nil for an empty list),

@@ -267,50 +267,42 @@ func attributeValue(v starlark.Value) (any, error) {
 	return nil, fmt.Errorf("value is a %s; want string, number, bool or a list of them", v.Type())
 }
 
-// settingsField describes one key of tenant(settings={...}).
-type settingsField struct {
-	name string
-	get  func(*descope.TenantSettings) any
-	set  func(fn string, s *descope.TenantSettings, v starlark.Value) error
-}
-
-func boolSetting(name string, field func(*descope.TenantSettings) **bool) settingsField {
-	return settingsField{name: name,
-		get: func(s *descope.TenantSettings) any { return deref(*field(s)) },
-		set: func(fn string, s *descope.TenantSettings, v starlark.Value) error {
-			b, err := optBoolArg(fn, "settings."+name, v)
-			*field(s) = b
+// setSetting checks v as the value of tenant(settings = {...})'s key f and
+// sets it in s.
+func setSetting(fn string, f *descope.TenantSetting, s *descope.TenantSettings, v starlark.Value) error {
+	param := "settings." + f.Keyword
+	switch f.Kind {
+	case descope.SettingDomains:
+		ds, err := domainList(fn, param, v)
+		if err != nil {
 			return err
-		}}
-}
-
-func intSetting(name string, field func(*descope.TenantSettings) **int64) settingsField {
-	return settingsField{name: name,
-		get: func(s *descope.TenantSettings) any { return deref(*field(s)) },
-		set: func(fn string, s *descope.TenantSettings, v starlark.Value) error {
-			var n int64
-			if err := starlark.AsInt(v, &n); err != nil || n < 0 {
-				return fmt.Errorf("%s: settings.%s must be a non-negative int, not %s", fn, name, v)
-			}
-			*field(s) = &n
-			return nil
-		}}
-}
-
-func enumSetting(name string, allowed []string, field func(*descope.TenantSettings) **string) settingsField {
-	return settingsField{name: name,
-		get: func(s *descope.TenantSettings) any { return deref(*field(s)) },
-		set: func(fn string, s *descope.TenantSettings, v starlark.Value) error {
-			str, ok := starlark.AsString(v)
-			if !ok {
-				return fmt.Errorf("%s: settings.%s must be a string, not %s", fn, name, v.Type())
-			}
-			if err := oneOf(fn, "settings."+name, str, allowed); err != nil {
-				return err
-			}
-			*field(s) = &str
-			return nil
-		}}
+		}
+		f.Load(s, ds)
+	case descope.SettingEnum:
+		str, ok := starlark.AsString(v)
+		if !ok {
+			return fmt.Errorf("%s: %s must be a string, not %s", fn, param, v.Type())
+		}
+		if err := oneOf(fn, param, str, f.Values); err != nil {
+			return err
+		}
+		f.Load(s, &str)
+	case descope.SettingBool:
+		b, err := optBoolArg(fn, param, v)
+		if err != nil {
+			return err
+		}
+		f.Load(s, b)
+	case descope.SettingInt:
+		var n int64
+		if err := starlark.AsInt(v, &n); err != nil || n < 0 {
+			return fmt.Errorf("%s: %s must be a non-negative int, not %s", fn, param, v)
+		}
+		f.Load(s, &n)
+	default:
+		panic(fmt.Sprintf("setting %s has no kind", f.Keyword))
+	}
+	return nil
 }
 
 func deref[T any](p *T) any {
@@ -320,33 +312,10 @@ func deref[T any](p *T) any {
 	return *p
 }
 
-type ts = descope.TenantSettings
-
-var settingsFields = []settingsField{
-	{name: "domains",
-		get: func(s *ts) any { return deref(s.Domains) },
-		set: func(fn string, s *ts, v starlark.Value) (err error) {
-			s.Domains, err = domainList(fn, "settings.domains", v)
-			return err
-		}},
-	enumSetting("auth_type", descope.AuthTypes, func(s *ts) **string { return &s.AuthType }),
-	boolSetting("session_settings_enabled", func(s *ts) **bool { return &s.SessionSettingsEnabled }),
-	intSetting("session_token_expiration", func(s *ts) **int64 { return &s.SessionTokenExpiration }),
-	enumSetting("session_token_expiration_unit", descope.ExpirationUnits, func(s *ts) **string { return &s.SessionTokenExpirationUnit }),
-	intSetting("refresh_token_expiration", func(s *ts) **int64 { return &s.RefreshTokenExpiration }),
-	enumSetting("refresh_token_expiration_unit", descope.ExpirationUnits, func(s *ts) **string { return &s.RefreshTokenExpirationUnit }),
-	intSetting("stepup_token_expiration", func(s *ts) **int64 { return &s.StepupTokenExpiration }),
-	enumSetting("stepup_token_expiration_unit", descope.ExpirationUnits, func(s *ts) **string { return &s.StepupTokenExpirationUnit }),
-	boolSetting("enable_inactivity", func(s *ts) **bool { return &s.EnableInactivity }),
-	intSetting("inactivity_time", func(s *ts) **int64 { return &s.InactivityTime }),
-	enumSetting("inactivity_time_unit", descope.ExpirationUnits, func(s *ts) **string { return &s.InactivityTimeUnit }),
-	boolSetting("jit_disabled", func(s *ts) **bool { return &s.JITDisabled }),
-}
-
 func settingsNames() []string {
-	names := make([]string, len(settingsFields))
-	for i, f := range settingsFields {
-		names[i] = f.name
+	names := make([]string, len(descope.TenantSettingFields))
+	for i, f := range descope.TenantSettingFields {
+		names[i] = f.Keyword
 	}
 	return names
 }
@@ -363,9 +332,9 @@ items:
 		if item[1] == starlark.None {
 			continue // unset: unmanaged
 		}
-		for _, f := range settingsFields {
-			if f.name == k {
-				if err := f.set(fn, s, item[1]); err != nil {
+		for _, f := range descope.TenantSettingFields {
+			if f.Keyword == k {
+				if err := setSetting(fn, f, s, item[1]); err != nil {
 					return nil, err
 				}
 				continue items
@@ -383,9 +352,9 @@ items:
 // settingsMap is the Starlark-facing form of settings: only the keys set.
 func settingsMap(s *descope.TenantSettings) map[string]any {
 	out := make(map[string]any)
-	for _, f := range settingsFields {
-		if v := f.get(s); v != nil {
-			out[f.name] = v
+	for _, f := range descope.TenantSettingFields {
+		if v := f.Value(s); v != nil {
+			out[f.Keyword] = v
 		}
 	}
 	return out

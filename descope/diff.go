@@ -258,22 +258,6 @@ func compareTenant(live, want *Tenant) (fields, Action, string) {
 	return f, action, ""
 }
 
-func settingsFields(f *fields, l, w *TenantSettings) {
-	set(f, "settings.domains", l.Domains, w.Domains)
-	scalar(f, "settings.authType", l.AuthType, w.AuthType)
-	scalar(f, "settings.enabled", l.SessionSettingsEnabled, w.SessionSettingsEnabled)
-	scalar(f, "settings.refreshTokenExpiration", l.RefreshTokenExpiration, w.RefreshTokenExpiration)
-	scalar(f, "settings.refreshTokenExpirationUnit", l.RefreshTokenExpirationUnit, w.RefreshTokenExpirationUnit)
-	scalar(f, "settings.sessionTokenExpiration", l.SessionTokenExpiration, w.SessionTokenExpiration)
-	scalar(f, "settings.sessionTokenExpirationUnit", l.SessionTokenExpirationUnit, w.SessionTokenExpirationUnit)
-	scalar(f, "settings.stepupTokenExpiration", l.StepupTokenExpiration, w.StepupTokenExpiration)
-	scalar(f, "settings.stepupTokenExpirationUnit", l.StepupTokenExpirationUnit, w.StepupTokenExpirationUnit)
-	scalar(f, "settings.enableInactivity", l.EnableInactivity, w.EnableInactivity)
-	scalar(f, "settings.inactivityTime", l.InactivityTime, w.InactivityTime)
-	scalar(f, "settings.inactivityTimeUnit", l.InactivityTimeUnit, w.InactivityTimeUnit)
-	scalar(f, "settings.JITDisabled", l.JITDisabled, w.JITDisabled)
-}
-
 // RemovedParentCycle returns a cycle among the live parents of the tenants
 // that p removes (deletes, or replaces), as the chain of ids from the
 // smallest id back to it, or nil. Descope never makes such a cycle, but a

@@ -86,32 +86,6 @@ type TenantExtra struct {
 	SSOSetupSuiteSettings map[string]any `json:"ssoSetupSuiteSettings,omitempty"`
 }
 
-// TenantSettings are a tenant's session and SSO settings
-// (GET/POST /v1/mgmt/tenant/settings). Every field is optional; a nil field is
-// unmanaged.
-type TenantSettings struct {
-	// Domains are the tenant's SSO domains (a set).
-	Domains                    *[]string `json:"domains,omitempty"`
-	AuthType                   *string   `json:"authType,omitempty"`
-	SessionSettingsEnabled     *bool     `json:"enabled,omitempty"`
-	RefreshTokenExpiration     *int64    `json:"refreshTokenExpiration,omitempty"`
-	RefreshTokenExpirationUnit *string   `json:"refreshTokenExpirationUnit,omitempty"`
-	SessionTokenExpiration     *int64    `json:"sessionTokenExpiration,omitempty"`
-	SessionTokenExpirationUnit *string   `json:"sessionTokenExpirationUnit,omitempty"`
-	StepupTokenExpiration      *int64    `json:"stepupTokenExpiration,omitempty"`
-	StepupTokenExpirationUnit  *string   `json:"stepupTokenExpirationUnit,omitempty"`
-	EnableInactivity           *bool     `json:"enableInactivity,omitempty"`
-	InactivityTime             *int64    `json:"inactivityTime,omitempty"`
-	InactivityTimeUnit         *string   `json:"inactivityTimeUnit,omitempty"`
-	JITDisabled                *bool     `json:"JITDisabled,omitempty"`
-}
-
-// ExpirationUnits are the values the *Unit settings accept.
-var ExpirationUnits = []string{"seconds", "minutes", "hours", "days", "weeks"}
-
-// AuthTypes are the values TenantSettings.AuthType accepts.
-var AuthTypes = []string{"none", "saml", "oidc"}
-
 // Flow is a flow and its v2 export document (docs/descope-api.md section 4.2):
 // {flowId, metadata, contents, screens, references}.
 type Flow struct {

@@ -384,25 +384,6 @@ func attributeValue(v any) any {
 	return v
 }
 
-// Model returns s as live descope.TenantSettings, every field set.
-func (s *TenantSettings) Model() *descope.TenantSettings {
-	return &descope.TenantSettings{
-		Domains:                    descope.Ptr(slices.Clone(nonNil(s.Domains))),
-		AuthType:                   descope.Ptr(s.AuthType),
-		SessionSettingsEnabled:     descope.Ptr(s.SessionSettingsEnabled),
-		RefreshTokenExpiration:     descope.Ptr(s.RefreshTokenExpiration),
-		RefreshTokenExpirationUnit: descope.Ptr(s.RefreshTokenExpirationUnit),
-		SessionTokenExpiration:     descope.Ptr(s.SessionTokenExpiration),
-		SessionTokenExpirationUnit: descope.Ptr(s.SessionTokenExpirationUnit),
-		StepupTokenExpiration:      descope.Ptr(s.StepupTokenExpiration),
-		StepupTokenExpirationUnit:  descope.Ptr(s.StepupTokenExpirationUnit),
-		EnableInactivity:           descope.Ptr(s.EnableInactivity),
-		InactivityTime:             descope.Ptr(s.InactivityTime),
-		InactivityTimeUnit:         descope.Ptr(s.InactivityTimeUnit),
-		JITDisabled:                descope.Ptr(s.JITDisabled),
-	}
-}
-
 // Model returns r as a live descope.Role, every field set.
 func (r *Role) Model() *descope.Role {
 	return &descope.Role{
@@ -460,27 +441,6 @@ func TenantFromModel(d *descope.Tenant) *Tenant {
 		t.FederatedAppIDs = slices.Clone(x.FederatedAppIDs)
 	}
 	return t
-}
-
-// MergeSettings returns live with the settings d manages replaced.
-func MergeSettings(live *TenantSettings, d *descope.TenantSettings) *TenantSettings {
-	s := *live
-	if d.Domains != nil {
-		s.Domains = slices.Clone(nonNil(*d.Domains))
-	}
-	set(&s.AuthType, d.AuthType)
-	set(&s.SessionSettingsEnabled, d.SessionSettingsEnabled)
-	set(&s.RefreshTokenExpiration, d.RefreshTokenExpiration)
-	set(&s.RefreshTokenExpirationUnit, d.RefreshTokenExpirationUnit)
-	set(&s.SessionTokenExpiration, d.SessionTokenExpiration)
-	set(&s.SessionTokenExpirationUnit, d.SessionTokenExpirationUnit)
-	set(&s.StepupTokenExpiration, d.StepupTokenExpiration)
-	set(&s.StepupTokenExpirationUnit, d.StepupTokenExpirationUnit)
-	set(&s.EnableInactivity, d.EnableInactivity)
-	set(&s.InactivityTime, d.InactivityTime)
-	set(&s.InactivityTimeUnit, d.InactivityTimeUnit)
-	set(&s.JITDisabled, d.JITDisabled)
-	return &s
 }
 
 // MergeRole returns live with the fields d manages replaced: the body of a

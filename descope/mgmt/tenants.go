@@ -161,23 +161,7 @@ func (c *Client) ConfigureTenantSettings(ctx context.Context, id string, s *Tena
 	if id == "" {
 		return fmt.Errorf("%s: %w: empty id", op, ErrInvalidArgument)
 	}
-	body := map[string]any{
-		"JITDisabled":                s.JITDisabled,
-		"authType":                   s.AuthType,
-		"domains":                    s.Domains,
-		"enableInactivity":           s.EnableInactivity,
-		"enabled":                    s.SessionSettingsEnabled,
-		"inactivityTime":             s.InactivityTime,
-		"inactivityTimeUnit":         s.InactivityTimeUnit,
-		"refreshTokenExpiration":     s.RefreshTokenExpiration,
-		"refreshTokenExpirationUnit": s.RefreshTokenExpirationUnit,
-		"selfProvisioningDomains":    s.SelfProvisioningDomains,
-		"sessionTokenExpiration":     s.SessionTokenExpiration,
-		"sessionTokenExpirationUnit": s.SessionTokenExpirationUnit,
-		"stepupTokenExpiration":      s.StepupTokenExpiration,
-		"stepupTokenExpirationUnit":  s.StepupTokenExpirationUnit,
-		"tenantId":                   id,
-	}
+	body := s.body(id)
 	// Settings read from the API carry the SSO setup suite's; the write
 	// overwrites every field, so they are sent back.
 	if s.SSOSetupSuiteSettings != nil {

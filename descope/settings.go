@@ -1,0 +1,199 @@
+package descope
+
+import (
+	"reflect"
+	"slices"
+)
+
+// This file defines a tenant's settings: the TenantSettings type and
+// TenantSettingFields, the one table that the tenant() builtin, the diff, the
+// backup and the Management API client derive their handling from. Adding a
+// setting is a field of TenantSettings and a row of the table here, plus the
+// field of the wire types of the client (descope/mgmt) and of the emulator,
+// which read the API contract on their own; tests fail until every layer has
+// it (TestTenantSettingFields here, TestWireSettings in descope/mgmt,
+// TestSettingsWireCoversTable in the emulator, TestSettingsThroughEveryLayer
+// in runtime).
+
+// TenantSettings are a tenant's session and SSO settings
+// (GET/POST /v1/mgmt/tenant/settings). Every field is optional; a nil field is
+// unmanaged. Each field has its row in TenantSettingFields.
+type TenantSettings struct {
+	// Domains are the tenant's SSO domains (a set).
+	Domains                    *[]string `json:"domains,omitempty"`
+	AuthType                   *string   `json:"authType,omitempty"`
+	SessionSettingsEnabled     *bool     `json:"enabled,omitempty"`
+	RefreshTokenExpiration     *int64    `json:"refreshTokenExpiration,omitempty"`
+	RefreshTokenExpirationUnit *string   `json:"refreshTokenExpirationUnit,omitempty"`
+	SessionTokenExpiration     *int64    `json:"sessionTokenExpiration,omitempty"`
+	SessionTokenExpirationUnit *string   `json:"sessionTokenExpirationUnit,omitempty"`
+	StepupTokenExpiration      *int64    `json:"stepupTokenExpiration,omitempty"`
+	StepupTokenExpirationUnit  *string   `json:"stepupTokenExpirationUnit,omitempty"`
+	EnableInactivity           *bool     `json:"enableInactivity,omitempty"`
+	InactivityTime             *int64    `json:"inactivityTime,omitempty"`
+	InactivityTimeUnit         *string   `json:"inactivityTimeUnit,omitempty"`
+	JITDisabled                *bool     `json:"JITDisabled,omitempty"`
+}
+
+// ExpirationUnits are the values the *Unit settings accept.
+var ExpirationUnits = []string{"seconds", "minutes", "hours", "days", "weeks"}
+
+// AuthTypes are the values TenantSettings.AuthType accepts.
+var AuthTypes = []string{"none", "saml", "oidc"}
+
+type settings = TenantSettings
+
+// TenantSettingFields describes every field of TenantSettings, once, in the
+// order tenant() lists its settings keys and a plan lists their changes.
+var TenantSettingFields = []*TenantSetting{
+	domainsSetting("domains", "domains", func(s *settings) **[]string { return &s.Domains }),
+	enumSetting("auth_type", "authType", AuthTypes, func(s *settings) **string { return &s.AuthType }),
+	boolSetting("session_settings_enabled", "enabled", func(s *settings) **bool { return &s.SessionSettingsEnabled }),
+	intSetting("session_token_expiration", "sessionTokenExpiration", func(s *settings) **int64 { return &s.SessionTokenExpiration }),
+	enumSetting("session_token_expiration_unit", "sessionTokenExpirationUnit", ExpirationUnits, func(s *settings) **string { return &s.SessionTokenExpirationUnit }),
+	intSetting("refresh_token_expiration", "refreshTokenExpiration", func(s *settings) **int64 { return &s.RefreshTokenExpiration }),
+	enumSetting("refresh_token_expiration_unit", "refreshTokenExpirationUnit", ExpirationUnits, func(s *settings) **string { return &s.RefreshTokenExpirationUnit }),
+	intSetting("stepup_token_expiration", "stepupTokenExpiration", func(s *settings) **int64 { return &s.StepupTokenExpiration }),
+	enumSetting("stepup_token_expiration_unit", "stepupTokenExpirationUnit", ExpirationUnits, func(s *settings) **string { return &s.StepupTokenExpirationUnit }),
+	boolSetting("enable_inactivity", "enableInactivity", func(s *settings) **bool { return &s.EnableInactivity }),
+	intSetting("inactivity_time", "inactivityTime", func(s *settings) **int64 { return &s.InactivityTime }),
+	enumSetting("inactivity_time_unit", "inactivityTimeUnit", ExpirationUnits, func(s *settings) **string { return &s.InactivityTimeUnit }),
+	boolSetting("jit_disabled", "JITDisabled", func(s *settings) **bool { return &s.JITDisabled }), // capital letters, as on the wire
+}
+
+// A SettingKind is the type of a tenant setting's value.
+type SettingKind uint8
+
+// The kinds of settings.
+const (
+	// SettingDomains is a set of domain names, a []string.
+	SettingDomains SettingKind = iota + 1
+	// SettingEnum is a string, one of the setting's Values.
+	SettingEnum
+	// SettingBool is a bool.
+	SettingBool
+	// SettingInt is a non-negative int64.
+	SettingInt
+)
+
+// A TenantSetting describes one field of TenantSettings for every layer that
+// handles it. Its methods read and write that field of a TenantSettings.
+type TenantSetting struct {
+	// Keyword is the setting's key in tenant(settings = {...}):
+	// "session_token_expiration".
+	Keyword string
+	// Wire is the setting's JSON name in the Management API
+	// (docs/descope-api.md section 4.1) and in TenantSettings:
+	// "sessionTokenExpiration". A plan names the field "settings." + Wire.
+	Wire string
+	// Kind is the type of the setting's value.
+	Kind SettingKind
+	// Values are the values an enum setting accepts; nil for other kinds.
+	Values []string
+
+	typ   reflect.Type
+	value func(*TenantSettings) any
+	load  func(s *TenantSettings, from any)
+	store func(s *TenantSettings, to any) bool
+	clone func(*TenantSettings)
+	diff  func(f *fields, live, want *TenantSettings)
+}
+
+// Type is the Go type of the setting's value: bool, int64, string or
+// []string, as Kind says.
+func (t *TenantSetting) Type() reflect.Type { return t.typ }
+
+// Value returns the setting's value in s (a copy), or nil when s leaves it
+// unset.
+func (t *TenantSetting) Value(s *TenantSettings) any { return t.value(s) }
+
+// Load sets the setting in s to a copy of *from, where from is a pointer to
+// a value of the setting's Type (a field of a wire type, say). It panics if
+// from has another type.
+func (t *TenantSetting) Load(s *TenantSettings, from any) { t.load(s, from) }
+
+// Store copies the setting's value in s to *to, where to is a pointer to a
+// value of the setting's Type, and reports whether s sets it; an unset
+// setting leaves *to alone. It panics if to has another type.
+func (t *TenantSetting) Store(s *TenantSettings, to any) bool { return t.store(s, to) }
+
+// Clone returns a copy of s that shares no pointer or list with it; nil for
+// nil.
+func (s *TenantSettings) Clone() *TenantSettings {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	for _, t := range TenantSettingFields {
+		t.clone(&c)
+	}
+	return &c
+}
+
+// settingsFields compares every setting want manages.
+func settingsFields(f *fields, live, want *TenantSettings) {
+	for _, t := range TenantSettingFields {
+		t.diff(f, live, want)
+	}
+}
+
+func domainsSetting(keyword, wire string, field func(*settings) **[]string) *TenantSetting {
+	return newSetting(SettingDomains, keyword, wire, nil, field, cloneDomains, set)
+}
+
+func enumSetting(keyword, wire string, values []string, field func(*settings) **string) *TenantSetting {
+	return newSetting(SettingEnum, keyword, wire, values, field, same, scalar)
+}
+
+func boolSetting(keyword, wire string, field func(*settings) **bool) *TenantSetting {
+	return newSetting(SettingBool, keyword, wire, nil, field, same, scalar)
+}
+
+func intSetting(keyword, wire string, field func(*settings) **int64) *TenantSetting {
+	return newSetting(SettingInt, keyword, wire, nil, field, same, scalar)
+}
+
+func same[T any](v T) T { return v }
+
+// cloneDomains copies a list of domains; the copy of nil is empty, as the
+// API answers no domains.
+func cloneDomains(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return slices.Clone(v)
+}
+
+// newSetting returns the row of the setting held in field, a value copied
+// by cp and compared by diff.
+func newSetting[T any](kind SettingKind, keyword, wire string, values []string, field func(*settings) **T,
+	cp func(T) T, diff func(f *fields, path string, live, want *T)) *TenantSetting {
+	path := "settings." + wire
+	return &TenantSetting{Keyword: keyword, Wire: wire, Kind: kind, Values: values,
+		typ: reflect.TypeFor[T](),
+		value: func(s *settings) any {
+			if p := *field(s); p != nil {
+				return cp(*p)
+			}
+			return nil
+		},
+		load: func(s *settings, from any) {
+			v := cp(*from.(*T))
+			*field(s) = &v
+		},
+		store: func(s *settings, to any) bool {
+			p := *field(s)
+			if p != nil {
+				*to.(*T) = cp(*p)
+			}
+			return p != nil
+		},
+		clone: func(s *settings) {
+			if p := *field(s); p != nil {
+				v := cp(*p)
+				*field(s) = &v
+			}
+		},
+		diff: func(f *fields, live, want *settings) { diff(f, path, *field(live), *field(want)) },
+	}
+}
