@@ -289,11 +289,14 @@ func (g *stateGen) exportLive() *descope.State {
 			n += " 2"
 		}
 		usedNames[n] = true
-		// A domain belongs to one tenant: each tenant's are its own.
+		// A domain belongs to one tenant, whatever its case: each tenant's
+		// are its own, named after its place in the list (ids differ in
+		// case only, and most are not domain labels).
+		d := fmt.Sprintf("d%d", len(tenants))
 		t := &descope.Tenant{
 			ID:         id,
 			Name:       n,
-			Domains:    descope.Ptr(subset(g, []string{id + ".acme.com", "ü." + id + ".example", "Upper." + id + ".COM", "sub." + id + ".acme.co.uk"}, 0.3)),
+			Domains:    descope.Ptr(subset(g, []string{d + ".acme.com", "ü." + d + ".example", "Upper." + d + ".COM", "sub." + d + ".acme.co.uk"}, 0.3)),
 			Attributes: descope.Ptr(g.exportAttributes()),
 			EnforceSSO: descope.Ptr(g.chance(0.3)),
 			Disabled:   descope.Ptr(g.chance(0.2)),
@@ -303,7 +306,7 @@ func (g *stateGen) exportLive() *descope.State {
 			t.Parent = descope.Ptr(tenants[len(tenants)-1-g.r.IntN(min(2, len(tenants)))]) // chains
 		}
 		if g.chance(0.6) {
-			t.Settings = g.settings(id, 0.7)
+			t.Settings = g.settings(d, 0.7)
 		}
 		s.Tenants = append(s.Tenants, t)
 		tenants = append(tenants, id)
