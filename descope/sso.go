@@ -263,3 +263,48 @@ func (st *State) SSOConfig(tenant, id string) *SSO {
 	}
 	return nil
 }
+
+// MayMatchSSO reports whether the claim may match an SSO configuration of
+// tenant: its default one (key tenant) or another (key "tenant/ssoId"),
+// whatever the ssoId. Reads use it to pick the tenants whose configurations
+// an own("sso", ...) claim needs read.
+func (o *Ownership) MayMatchSSO(tenant string) bool {
+	return o.Kind == KindSSO && (o.Matches(tenant) || globPrefix(o.Match, tenant+"/"))
+}
+
+// globPrefix reports whether some string that starts with prefix matches
+// pattern: whether the pattern can consume prefix, since whatever pattern
+// is left can match some rest.
+func globPrefix(pattern, prefix string) bool {
+	states := map[int]bool{0: true} // positions in pattern reached
+	closure := func(set map[int]bool) {
+		for changed := true; changed; {
+			changed = false
+			for p := range set {
+				if p < len(pattern) && pattern[p] == '*' && !set[p+1] {
+					set[p+1], changed = true, true
+				}
+			}
+		}
+	}
+	for i := 0; i < len(prefix); i++ {
+		closure(states)
+		next := map[int]bool{}
+		for p := range states {
+			if p >= len(pattern) {
+				continue
+			}
+			switch c := pattern[p]; {
+			case c == '*':
+				next[p] = true
+			case c == '?' || c == prefix[i]:
+				next[p+1] = true
+			}
+		}
+		if len(next) == 0 {
+			return false
+		}
+		states = next
+	}
+	return true
+}

@@ -42,7 +42,7 @@ func (st *store) indexDomains(t *tenant, add bool) {
 	for _, l := range []struct {
 		kind    string
 		domains []string
-	}{{selfProvisioning, t.Settings.SelfProvisioningDomains}, {ssoDomain, t.Settings.Domains}} {
+	}{{selfProvisioning, t.Settings.SelfProvisioningDomains}, {ssoDomain, t.ssoDomains()}} {
 		for _, d := range l.domains {
 			k := domainKey(l.kind, d)
 			switch {

@@ -443,6 +443,9 @@ type call struct {
 	body    []byte
 	emptyOK bool
 	path    string
+	// journal, when a handler sets it, is the body the journal keeps in
+	// place of the request's: the request with its secret redacted.
+	journal []byte
 }
 
 // decode decodes the request body into v (see decodeBody).

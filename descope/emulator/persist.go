@@ -190,7 +190,11 @@ func (e *Emulator) logLocked(c *call, method, rawQuery string, rng []byte) error
 		Seq: e.st.JournalSeq, Time: c.now.UnixNano(), RNG: base64.StdEncoding.EncodeToString(rng),
 		Method: method, Path: c.path, Query: rawQuery,
 	}
-	if body := bytes.TrimSpace(c.body); len(body) > 0 {
+	body := c.body
+	if c.journal != nil {
+		body = c.journal
+	}
+	if body := bytes.TrimSpace(body); len(body) > 0 {
 		rec.Body = json.RawMessage(body)
 	}
 	if err := e.jr.append(rec); err != nil {

@@ -59,6 +59,15 @@ var routes = map[string]map[string]route{
 	"/v1/mgmt/project/delete": {http.MethodPost: {emptyOK: true, handle: (*Emulator).projectDelete}},
 	"/v1/mgmt/projects/list":  {http.MethodPost: {emptyOK: true, handle: (*Emulator).projectsList}},
 
+	"/v2/mgmt/sso/settings":      {http.MethodGet: {handle: (*Emulator).ssoLoad}},
+	"/v2/mgmt/sso/settings/all":  {http.MethodGet: {handle: (*Emulator).ssoLoadAll}},
+	"/v1/mgmt/sso/settings/new":  {http.MethodPost: {write: true, handle: (*Emulator).ssoNew}},
+	"/v1/mgmt/sso/oidc":          {http.MethodPost: {write: true, handle: (*Emulator).ssoOIDC}},
+	"/v1/mgmt/sso/saml":          {http.MethodPost: {write: true, handle: (*Emulator).ssoSAML}},
+	"/v1/mgmt/sso/saml/metadata": {http.MethodPost: {write: true, handle: (*Emulator).ssoSAMLMetadata}},
+	"/v1/mgmt/sso/redirect":      {http.MethodPost: {write: true, handle: (*Emulator).ssoRedirect}},
+	"/v1/mgmt/sso/settings":      {http.MethodDelete: {write: true, handle: (*Emulator).ssoDelete}},
+
 	"/v2/mgmt/tenant/adminlinks/sso/generate": {http.MethodPost: {handle: (*Emulator).adminLinkGenerate}},
 	"/v1/mgmt/tenant/adminlinks/sso/revoke":   {http.MethodPost: {handle: (*Emulator).adminLinkRevoke}},
 

@@ -67,6 +67,11 @@ func (e *Emulator) seedInto(st *store, s *descope.State) error {
 			return fmt.Errorf("role %q: %w", r.Key(), err)
 		}
 	}
+	for _, c := range s.SSO {
+		if err := seedSSO(st, c); err != nil {
+			return fmt.Errorf("sso %q: %w", c.Key(), err)
+		}
+	}
 	for _, t := range tenants {
 		if t.DefaultRoles == nil {
 			continue
@@ -246,6 +251,9 @@ func (e *Emulator) State() *descope.State {
 	}
 	for _, t := range st.Tenants {
 		s.Tenants = append(s.Tenants, st.tenantModel(t))
+		for _, c := range t.SSO {
+			s.SSO = append(s.SSO, st.ssoModel(t, c))
+		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(st.Flows)) {
 		f := st.Flows[id]
@@ -292,6 +300,7 @@ func (st *store) tenantModel(t *tenant) *descope.Tenant {
 		DefaultRoles: descope.Ptr(st.defaultRoleNames(t)),
 		Settings:     t.Settings.model(),
 	}
+	m.Settings.Domains = descope.Ptr(t.ssoDomains())
 	if t.RoleInheritance != "" || len(t.EnforceSSOExclusions) > 0 || len(t.FederatedAppIDs) > 0 || len(t.Settings.SSOSetupSuiteSettings) > 0 {
 		m.Extra = &descope.TenantExtra{
 			RoleInheritance:      t.RoleInheritance,

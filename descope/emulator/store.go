@@ -76,6 +76,10 @@ type tenant struct {
 	// which tenant create and update also set: the API has one list,
 	// which appears in both answers.
 	Settings tenantSettings `json:"settings"`
+	// SSO are the tenant's SSO configurations by ssoId, "" the default one
+	// (see sso.go). Settings.Domains holds the SSO domains set by tenant
+	// settings that no configuration has.
+	SSO map[string]*ssoConfig `json:"sso,omitempty"`
 	// V1DefaultRoles are the default roles by name, as a format 1 state
 	// file holds them; repair turns them into DefaultRoleIDs.
 	V1DefaultRoles []string `json:"defaultRoles,omitempty"`
@@ -404,6 +408,9 @@ func (st *store) repair() {
 		}
 		t.DefaultRoleIDs = nonNil(t.DefaultRoleIDs)
 		repairSettings(&t.Settings)
+		for _, c := range t.SSO {
+			repairSSO(c)
+		}
 		st.indexDomains(t, true)
 	}
 	for _, r := range st.Roles {
@@ -441,6 +448,7 @@ func (st *store) clone() *store {
 		tc.Settings.SelfProvisioningDomains = slices.Clone(t.Settings.SelfProvisioningDomains)
 		tc.Settings.Domains = slices.Clone(t.Settings.Domains)
 		tc.Settings.SSOSetupSuiteSettings = deepCopy(t.Settings.SSOSetupSuiteSettings).(map[string]any)
+		tc.SSO = cloneSSO(t.SSO)
 		c.Tenants[id] = &tc
 	}
 	c.Roles = make(map[string]*role, len(st.Roles))

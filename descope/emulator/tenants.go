@@ -26,7 +26,7 @@ func (st *store) tenantViews(list []*tenant) []tenantJSON {
 			SelfProvisioningDomains: t.Settings.SelfProvisioningDomains,
 			CustomAttributes:        t.CustomAttributes,
 			AuthType:                t.Settings.AuthType,
-			Domains:                 t.Settings.Domains,
+			Domains:                 t.ssoDomains(),
 			// Unix seconds, an int32 as on the real API (section 9).
 			CreatedTime:          int32(t.CreatedTime),
 			EnforceSSO:           t.EnforceSSO,
@@ -278,7 +278,7 @@ func (req *tenantSearchRequest) matches(t *tenant) bool {
 	case len(req.TenantIDs) > 0 && !slices.Contains(req.TenantIDs, t.ID),
 		len(req.TenantNames) > 0 && !slices.Contains(req.TenantNames, t.Name),
 		len(req.TenantSelfProvisioningDomains) > 0 && !anyDomain(req.TenantSelfProvisioningDomains, t.Settings.SelfProvisioningDomains),
-		len(req.TenantSSODomains) > 0 && !anyDomain(req.TenantSSODomains, t.Settings.Domains),
+		len(req.TenantSSODomains) > 0 && !anyDomain(req.TenantSSODomains, t.ssoDomains()),
 		req.AuthType != "" && req.AuthType != t.Settings.AuthType,
 		req.ParentTenantID != "" && req.ParentTenantID != t.Parent,
 		req.TopLevelOnly && t.Parent != "":
@@ -352,7 +352,9 @@ func (e *Emulator) tenantSettingsGet(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.Settings, nil
+	s := t.Settings
+	s.Domains = t.ssoDomains() // those of its SSO configurations too (see sso.go)
+	return s, nil
 }
 
 // settingsRequest is the body of POST /v1/mgmt/tenant/settings. It
@@ -416,6 +418,11 @@ func (e *Emulator) tenantSettingsSet(c *call) (any, error) {
 	t.Settings = req.tenantSettings
 	repairSettings(&t.Settings)
 	e.st.indexDomains(t, true)
+	// The SSO domains are the union of the tenant's and its SSO
+	// configurations' (see sso.go).
+	if err := e.st.setSSODomains(t, req.Domains); err != nil {
+		return nil, err
+	}
 	if req.EnforceSSO != nil {
 		t.EnforceSSO = *req.EnforceSSO
 	}

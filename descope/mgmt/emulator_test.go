@@ -29,7 +29,7 @@ func emulatorClient(t testing.TB, srv *emulator.Server, edit ...func(*mgmt.Confi
 }
 
 // everything reads the whole live project, as a backup does.
-var everything = mgmt.ReadOptions{AllFlows: true, AllSettings: true, Theme: true, Project: true}
+var everything = mgmt.ReadOptions{AllFlows: true, AllSettings: true, AllSSO: true, Theme: true, Project: true}
 
 // sameState fails the test unless got and want have the same canonical form.
 func sameState(t *testing.T, got, want *descope.State) {

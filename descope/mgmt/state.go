@@ -25,6 +25,14 @@ type ReadOptions struct {
 	// are skipped. AllSettings reads every tenant's.
 	Settings    []string
 	AllSettings bool
+	// SSO are the ids of the tenants whose SSO configurations to read (one
+	// call each, docs/descope-api.md section 4.8.2), and of those whose
+	// configurations an own("sso", ...) claim of SSOClaims may match; ids
+	// the live project does not have are skipped. AllSSO reads every
+	// tenant's. The State's SSOTenants lists the tenants read.
+	SSO       []string
+	SSOClaims []*descope.Ownership
+	AllSSO    bool
 	// Theme exports the project theme.
 	Theme bool
 	// Project reads the project's name and tags from a snapshot export: one
@@ -65,6 +73,7 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 		s        = &descope.State{}
 		docs     = map[string]map[string]any{}
 		settings = map[string]*TenantSettings{}
+		sso      = map[string][]*SSOSettings{}
 		theme    map[string]any
 		files    map[string]any
 	)
@@ -73,9 +82,30 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 		ids := selectIDs(opts.Settings, opts.AllSettings, lacking, func(t *descope.Tenant) string { return t.ID })
 		readEach(g, &mu, ids, settings, c.TenantSettings)
 	}
+	// readSSO reads the configurations of the tenants asked for, except
+	// those Known holds (unless SSO is read afresh).
+	readSSO := func() {
+		var have []string
+		if known != nil && !slices.Contains(opts.Fresh, descope.KindSSO) {
+			have = known.SSOTenants
+			s.SSO = copyEach(slices.DeleteFunc(slices.Clone(known.SSO), func(x *descope.SSO) bool { return !slices.Contains(have, x.Tenant) }))
+			s.SSOTenants = slices.Clone(have)
+		}
+		want := func(t *descope.Tenant) bool {
+			if slices.Contains(have, t.ID) {
+				return false
+			}
+			return opts.AllSSO || slices.Contains(opts.SSO, t.ID) ||
+				slices.ContainsFunc(opts.SSOClaims, func(o *descope.Ownership) bool { return o.MayMatchSSO(t.ID) })
+		}
+		ids := selectIDs(nil, true, slices.DeleteFunc(slices.Clone(s.Tenants), func(t *descope.Tenant) bool { return !want(t) }),
+			func(t *descope.Tenant) string { return t.ID })
+		readEach(g, &mu, ids, sso, c.LoadAllSSO)
+	}
 	if reuse(descope.KindTenant) {
 		s.Tenants = copyEach(known.Tenants)
 		readSettings()
+		readSSO()
 	} else {
 		g.Go(func(ctx context.Context) error {
 			tenants, err := c.LoadAllTenants(ctx)
@@ -86,6 +116,7 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 				s.Tenants = append(s.Tenants, t.Model())
 			}
 			readSettings()
+			readSSO()
 			return nil
 		})
 	}
@@ -151,6 +182,12 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 	for _, t := range s.Tenants {
 		if ts, ok := settings[t.ID]; ok {
 			withSettings(t, ts)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(sso)) {
+		s.SSOTenants = append(s.SSOTenants, id)
+		for _, x := range sso[id] {
+			s.SSO = append(s.SSO, x.Model(id))
 		}
 	}
 	for _, f := range s.Flows {
