@@ -55,8 +55,10 @@ verification and the audit log, which names the script. --dry-run shows the
 plan of every write and writes nothing.
 
 Every call to a project, the batch items' included, is paced by that
-project's one limiter (--rate, or rate in descope-run.yaml). A script error
-exits 3 with its file:line; a refused write exits 4.`,
+project's one limiter (--rate, or rate in descope-run.yaml). A script has
+no time limit unless --eval-timeout is given. A script error exits 3 with
+its file:line; a refused write exits 4; a script that ran to its end while
+items of a batch failed exits 1.`,
 		Example: `  descope-run run scripts/automation/report.star --json
   descope-run run scripts/automation/disable_churned.star --dry-run
   descope-run run scripts/automation/promote.star --var flow=sign-up-or-in --auto-approve`,
