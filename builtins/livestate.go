@@ -285,6 +285,8 @@ func copyState(s *descope.State) *descope.State {
 		Tenants:     slices.Clone(s.Tenants),
 		Flows:       slices.Clone(s.Flows),
 		Theme:       s.Theme,
+		SSO:         slices.Clone(s.SSO),
+		SSOTenants:  slices.Clone(s.SSOTenants),
 		Owns:        slices.Clone(s.Owns),
 	}
 }
@@ -317,6 +319,8 @@ func declaredState(fn string, list starlark.Indexable) (*descope.State, error) {
 			s.Permissions = append(s.Permissions, o)
 		case *descope.Flow:
 			s.Flows = append(s.Flows, o)
+		case *descope.SSO:
+			s.SSO = append(s.SSO, o)
 		case *descope.Theme:
 			s.Theme = o
 		case *descope.Project:

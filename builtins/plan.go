@@ -173,10 +173,13 @@ func (s *scripter) diff(thread *starlark.Thread, b *starlark.Builtin, args starl
 }
 
 // holds reports whether the desired side x of a diff holds objects of kind
-// k: a state read with kinds holds those, any other the kinds it has
-// objects of.
+// k: a state read from a project or a backup holds the kinds read (a live
+// read holds no SSO configuration), any other the kinds it has objects of.
 func holds(x starlark.Value, s *descope.State, k descope.Kind) bool {
 	if v, ok := x.(*StateValue); ok && v.src != nil {
+		if v.src.project != nil && k == descope.KindSSO {
+			return false // p.read() reads no SSO configuration: claiming them would delete them all
+		}
 		return v.src.kinds == nil || slices.Contains(v.src.kinds, k)
 	}
 	switch k {
@@ -188,6 +191,8 @@ func holds(x starlark.Value, s *descope.State, k descope.Kind) bool {
 		return len(s.Permissions) > 0
 	case descope.KindFlow:
 		return len(s.Flows) > 0
+	case descope.KindSSO:
+		return len(s.SSO) > 0
 	}
 	return false
 }
