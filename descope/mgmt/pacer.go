@@ -124,11 +124,13 @@ const (
 // Pacer paces every call to one project: a single token bucket
 // (golang.org/x/time/rate) shared by plan reads, apply writes and scripts.
 //
-// The bucket holds one token fewer than the burst: calls sent exactly on
-// schedule can reach the server bunched (network jitter, a first call slowed
-// by connection setup), and the token left in the server's bucket absorbs
-// that, so a pacer matching the server's limit sees no 429. It costs one
-// call's interval over a whole run. (A burst of 1 keeps its one token.)
+// The bucket holds fewer tokens than the burst, those the pace refills in
+// JitterAllowance (at least one): calls sent exactly on schedule can reach
+// the server bunched (network jitter, a first call slowed by connection
+// setup, a busy machine waking a timer late), and the tokens left in the
+// server's bucket absorb that, so a pacer matching the server's limit sees
+// no 429. It costs JitterAllowance, or one call's interval, over a whole
+// run. (A burst of 1 keeps its one token.)
 //
 // A 429 means the server allows less than the configured rate, and the pacer
 // learns how much less from what it saw (docs/design.md section 5). Every
@@ -214,8 +216,21 @@ func NewPacer(r Rate, burst int, opts ...PacerOption) *Pacer {
 	return p
 }
 
+// JitterAllowance is how late, against its schedule, a call may reach the
+// server without a 429 when the pace matches the server's limit: the
+// pacer's bucket holds the tokens the pace refills in that time (at least
+// one) fewer than the burst. 150 ms covers network jitter of tens of
+// milliseconds and timers woken late on a loaded machine.
+const JitterAllowance = 150 * time.Millisecond
+
 // bucketLocked is the limiter's capacity: the burst less the jitter margin.
-func (p *Pacer) bucketLocked() int { return max(p.paceBurst-1, 1) }
+func (p *Pacer) bucketLocked() int {
+	margin := 1
+	if !p.pace.IsUnlimited() {
+		margin = max(int(math.Ceil(float64(p.pace.Limit())*JitterAllowance.Seconds())), 1)
+	}
+	return max(p.paceBurst-margin, 1)
+}
 
 // refillLocked replaces the limiter with one at the current pace holding
 // tokens (rounded down) at time at.

@@ -117,33 +117,43 @@ func sameDurations(a, b []time.Duration) bool {
 	return true
 }
 
-// TestPacerBurstThenPace checks the burst, less the one-token margin for
-// jitter, and the pace after it.
+// TestPacerBurstThenPace checks the burst, less the margin for jitter (the
+// tokens the pace refills in mgmt.JitterAllowance, at least one), and the
+// pace after it.
 func TestPacerBurstThenPace(t *testing.T) {
-	clock := newFakeClock()
-	p := mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 5, mgmt.WithClock(clock))
-	ctx := context.Background()
-	for i := range 4 {
-		if err := p.Wait(ctx, 1); err != nil {
-			t.Fatalf("wait %d: %v", i, err)
+	tests := []struct {
+		rate, burst, now int
+	}{
+		{rate: 5, burst: 5, now: 4},    // 0.75 tokens in 150 ms: a margin of 1
+		{rate: 20, burst: 20, now: 17}, // 3 tokens in 150 ms
+		{rate: 20, burst: 2, now: 1},   // the bucket keeps one token
+	}
+	for _, tc := range tests {
+		clock := newFakeClock()
+		p := mgmt.NewPacer(mgmt.Rate{N: tc.rate, Per: time.Second}, tc.burst, mgmt.WithClock(clock))
+		ctx := context.Background()
+		for i := range tc.now {
+			if err := p.Wait(ctx, 1); err != nil {
+				t.Fatalf("%d/s: wait %d: %v", tc.rate, i, err)
+			}
 		}
+		if got := clock.pending(); len(got) != 0 {
+			t.Fatalf("%d/s, burst %d: the first %d slept: %v", tc.rate, tc.burst, tc.now, got)
+		}
+		done := waitAsync(ctx, p, 1)
+		waitPending(t, clock, time.Second/time.Duration(tc.rate))
+		clock.Advance(time.Second / time.Duration(tc.rate))
+		mustWait(t, done)
 	}
-	if got := clock.pending(); len(got) != 0 {
-		t.Fatalf("the burst slept: %v", got)
-	}
-	done := waitAsync(ctx, p, 1)
-	waitPending(t, clock, 100*time.Millisecond)
-	clock.Advance(100 * time.Millisecond)
-	mustWait(t, done)
 }
 
 func TestPacerWaitMoreThanBurst(t *testing.T) {
 	clock := newFakeClock()
-	p := mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 5, mgmt.WithClock(clock))
+	p := mgmt.NewPacer(mgmt.Rate{N: 5, Per: time.Second}, 5, mgmt.WithClock(clock))
 	done := waitAsync(context.Background(), p, 7)
-	// Four from the bucket (the burst less the margin), then three more at 10/s.
-	waitPending(t, clock, 300*time.Millisecond)
-	clock.Advance(300 * time.Millisecond)
+	// Four from the bucket (the burst less the margin), then three more at 5/s.
+	waitPending(t, clock, 600*time.Millisecond)
+	clock.Advance(600 * time.Millisecond)
 	mustWait(t, done)
 }
 
@@ -208,8 +218,8 @@ func TestPacerLearnsLimit(t *testing.T) {
 				accept(p, clock, 10, 0)
 			},
 			// The server's window is fresh after the 2 s pause: the burst
-			// is the pace less one (the bucket's jitter margin).
-			server: perSecond(10), pace: perSecond(9), tokens: 8,
+			// is the pace less the bucket's jitter margin (2 at 9/s).
+			server: perSecond(10), pace: perSecond(9), tokens: 7,
 			wantLogged: "the server allows about 10/1s; pacing at 9/1s",
 		},
 		{
@@ -220,7 +230,7 @@ func TestPacerLearnsLimit(t *testing.T) {
 			evidence: func(p *mgmt.Pacer, clock *fakeClock) {
 				accept(p, clock, 30, 2*time.Second)
 			},
-			server: perSecond(10), pace: perSecond(9), tokens: 8,
+			server: perSecond(10), pace: perSecond(9), tokens: 7,
 		},
 		{
 			name: "calls answered after the 429 count",
@@ -233,7 +243,7 @@ func TestPacerLearnsLimit(t *testing.T) {
 					p.Answered(at, http.StatusOK, 0)
 				}
 			},
-			server: perSecond(10), pace: perSecond(9), tokens: 8,
+			server: perSecond(10), pace: perSecond(9), tokens: 7,
 		},
 		{
 			name: "calls still in flight take from the burst",
@@ -251,7 +261,7 @@ func TestPacerLearnsLimit(t *testing.T) {
 			evidence: func(p *mgmt.Pacer, clock *fakeClock) {
 				accept(p, clock, 30, 0)
 			},
-			server: perSecond(30), pace: perSecond(9), tokens: 8,
+			server: perSecond(30), pace: perSecond(9), tokens: 7,
 		},
 		{
 			name: "documented Descope limit",
@@ -392,8 +402,8 @@ func TestPacerMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, ok := first.Memory()
-	if !ok || m.Server.N != 10 || m.Pace.N != 9 || m.Tokens != 3 || !m.SavedAt.Equal(clock.Now()) {
-		t.Fatalf("memory = %+v, %v; want server 10/1s, pace 9/1s, 3 tokens left", m, ok)
+	if !ok || m.Server.N != 10 || m.Pace.N != 9 || m.Tokens != 2 || !m.SavedAt.Equal(clock.Now()) {
+		t.Fatalf("memory = %+v, %v; want server 10/1s, pace 9/1s, 2 tokens left", m, ok)
 	}
 
 	clock.Advance(time.Second / 9)
@@ -402,8 +412,8 @@ func TestPacerMemory(t *testing.T) {
 	if s := next.Stats(); s.Pace != m.Pace || s.Server != m.Server {
 		t.Errorf("recalled stats = %+v, want pace %v, server %v", s, m.Pace, m.Server)
 	}
-	if got := next.Tokens(); math.Abs(got-4) > 1e-9 {
-		t.Errorf("recalled tokens = %v, want 3 left and 1 refilled", got)
+	if got := next.Tokens(); math.Abs(got-3) > 1e-9 {
+		t.Errorf("recalled tokens = %v, want 2 left and 1 refilled", got)
 	}
 
 	capped := mgmt.NewPacer(mgmt.Rate{N: 5, Per: time.Second}, 5, mgmt.WithClock(clock))
