@@ -24,6 +24,9 @@ type AuditEntry struct {
 	Counts      map[string]int `json:"counts"`
 	Result      string         `json:"result"`
 	Error       string         `json:"error,omitempty"`
+	// Note says more about an operation that changes no project, such as
+	// whose lock a lock break broke.
+	Note string `json:"note,omitempty"`
 }
 
 // AuditSink records what operations did: the audit log file, or a log kept

@@ -43,12 +43,60 @@ func (l FileLocker) Lock(_ context.Context, projectID, operation string) (func()
 	return lk.Release, nil
 }
 
+// Holder returns the holder of the project's lock file, or nil when the
+// project is not locked.
+func (l FileLocker) Holder(_ context.Context, projectID string) (*LockHolder, error) {
+	path := filepath.Join(l.Dir, projectID+".lock")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("read the lock of project %s: %w", projectID, err)
+	}
+	h := readHolder(path)
+	return &h, nil
+}
+
+// Break deletes the project's lock file and returns who held it. A lock
+// that can be taken (its holder died, on systems with flock) is taken and
+// released; one that cannot (a live process of this machine holds it, it
+// was written on another host, or the system has no flock) is refused (a
+// *RefusedError) unless force.
+func (l FileLocker) Break(_ context.Context, projectID string, force bool) (LockHolder, error) {
+	path := filepath.Join(l.Dir, projectID+".lock")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return LockHolder{}, fmt.Errorf("break the lock of project %s: %w (%s does not exist)", projectID, ErrNotLocked, path)
+	}
+	h := readHolder(path)
+	host, _ := os.Hostname()
+	f, held, err := holdFile(path, host)
+	if err != nil {
+		return h, fmt.Errorf("break the lock of project %s: %w", projectID, err)
+	}
+	if held == nil {
+		return h, (&Lock{path: path, file: f}).Release()
+	}
+	if !force {
+		return h, &RefusedError{
+			Reason: fmt.Sprintf("the lock %s of project %s is held by %s", path, projectID, held.String()),
+			Hint:   "wait for it to finish; pass --force only if you know it is not running",
+		}
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return h, fmt.Errorf("break the lock of project %s: %w", projectID, err)
+	}
+	return h, nil
+}
+
 // LockHolder is what a lock says about who holds it.
 type LockHolder struct {
 	PID     int       `json:"pid"`
 	Host    string    `json:"host"`
 	Since   time.Time `json:"since"`
 	Command string    `json:"command"`
+	// User and Expires are recorded by a SharedLocker: who runs the
+	// command, and when the lock expires unless its holder renews it.
+	User    string    `json:"user,omitempty"`
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // Lock is an exclusive claim on a project held by one apply or restore: a

@@ -48,13 +48,22 @@ func (e *RefusedError) Error() string { return refusalText(e) }
 type LockHeldError struct {
 	// Holder is who holds it, as far as the lock says.
 	Holder LockHolder
-	// Where names the lock (a file) for a holder that died without it.
+	// Where names the lock (a file, an object) for a holder that died
+	// without it.
 	Where string
+	// Now is when the lock was found held, for its age; Break is the
+	// command that breaks it. A SharedLocker sets both.
+	Now   time.Time
+	Break string
 }
 
-// Refusal names the holder.
+// Refusal names the holder; for a shared lock, also its age, whether it
+// expired, and the command that breaks it.
 func (e *LockHeldError) Refusal() (string, string) {
 	h := e.Holder
+	if e.Break != "" {
+		return e.sharedRefusal()
+	}
 	since := "?"
 	if !h.Since.IsZero() {
 		since = h.Since.UTC().Format(time.RFC3339)
@@ -62,6 +71,27 @@ func (e *LockHeldError) Refusal() (string, string) {
 	return fmt.Sprintf("another %s holds the lock on this project (pid %d on %s since %s)",
 			orDefault(h.Command, "apply"), h.PID, orDefault(h.Host, "?"), since),
 		"wait for it to finish; if it died, delete " + e.Where
+}
+
+// sharedRefusal is the Refusal of a lock in a shared store, which is never
+// taken over: it says how old the lock is and whether it expired (then its
+// holder stopped renewing it), and prints the command that breaks it.
+func (e *LockHeldError) sharedRefusal() (string, string) {
+	h := e.Holder
+	reason := "another operation holds the lock on this project: " + h.String()
+	if !h.Since.IsZero() {
+		reason += fmt.Sprintf(" (%s ago)", RoundAge(e.Now.Sub(h.Since)))
+	}
+	switch {
+	case h.Expires.IsZero():
+		return reason + "; the lock " + e.Where + " does not say when it expires",
+			"if no operation runs, break it: " + e.Break + " --force"
+	case !e.Now.Before(h.Expires):
+		return reason + fmt.Sprintf("; the lock expired %s ago, so its holder stopped renewing it: it most likely died", RoundAge(e.Now.Sub(h.Expires))),
+			"if it is not running, break the lock: " + e.Break
+	}
+	return reason + fmt.Sprintf("; its holder renews the lock while it runs, and it expires in %s otherwise", RoundAge(h.Expires.Sub(e.Now))),
+		"wait for it to finish; if it died, run " + e.Break + " once the lock expires, or " + e.Break + " --force now if you know it is not running"
 }
 
 func (e *LockHeldError) Error() string { return refusalText(e) }

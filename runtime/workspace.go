@@ -32,7 +32,10 @@ type Config struct {
 
 // BackupConfig holds the backup defaults.
 type BackupConfig struct {
-	Dir    string `yaml:"dir"`
+	Dir string `yaml:"dir"`
+	// URL is a store URL (s3://, gs://, file://) that holds the backups,
+	// the locks and the audit log instead, shared by several machines.
+	URL    string `yaml:"url"`
 	Keep   int    `yaml:"keep"`
 	MaxAge string `yaml:"max_age"`
 	Git    bool   `yaml:"git"`

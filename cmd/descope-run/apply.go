@@ -70,6 +70,7 @@ to stderr.`,
 	fl.IntVar(&opts.MaxDeletes, "max-deletes", 10, "refuse a plan that deletes more than `N` objects")
 	fl.IntVar(&opts.Parallel, "parallel", mgmt.DefaultWorkers, "run at most `N` changes at once (the pace is set by --rate)")
 	fl.StringVar(&opts.BackupDir, "backup-dir", "", "write the backup under `DIR` (default ~/.descope-mgmt/backups)")
+	f.addBackupURLFlag(fl)
 	fl.BoolVar(&opts.JSON, "json", false, "print the report as JSON on stdout (the plan and the prompt go to stderr)")
 	return cmd
 }
@@ -149,11 +150,11 @@ func (f *Factory) applyDesired(ctx context.Context, target *runtime.Target, desi
 	if err != nil {
 		return failed(err)
 	}
-	locks, err := f.locker()
+	locks, err := f.locker(r.ws, r.backupDir, target.BackupTarget())
 	if err != nil {
 		return failed(err)
 	}
-	audit, err := f.auditLog()
+	audit, err := f.auditLog(r.ws, r.backupDir, target.BackupTarget())
 	if err != nil {
 		return failed(err)
 	}

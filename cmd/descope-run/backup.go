@@ -60,6 +60,7 @@ the command says so and lists them.`,
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&opts.Dir, "backup-dir", "", "the backup folder `DIR` (default ~/.descope-mgmt/backups)")
+	f.addBackupURLFlag(pf)
 	pf.BoolVar(&opts.Git, "git", false, "keep the backup folder as a git repository, one commit per backup (also backup.git)")
 	pf.StringVar(&opts.Workspace, "workspace", ".", "the workspace `DIR`, for descope-run.yaml and the local project")
 	pf.StringVar(&opts.Project, "project", "", "the project `NAME` of descope-run.yaml's projects:")
@@ -78,11 +79,7 @@ the command says so and lists them.`,
 
 // workspace opens the workspace the backup commands work in.
 func (o *BackupOptions) workspace() (*runtime.Workspace, error) {
-	root, err := runtime.FindRootFromDir(o.Workspace)
-	if err != nil {
-		return nil, fmt.Errorf("--workspace %s: %w", o.Workspace, err)
-	}
-	return runtime.OpenWorkspace(root)
+	return openWorkspaceFlag(o.Workspace)
 }
 
 // backupSession is what a backup command works on: the workspace, the
@@ -90,7 +87,7 @@ func (o *BackupOptions) workspace() (*runtime.Workspace, error) {
 type backupSession struct {
 	ws      *runtime.Workspace
 	project chosenProject
-	store   *backup.DirStore
+	store   backup.Store
 	// config is the config named after the arguments, evaluated (nil for none).
 	config *runtime.Result
 	pinned string
@@ -167,7 +164,7 @@ func configArg(args []string, i int) string {
 }
 
 // load finds a backup by id, prefix, "latest" or "latest~N".
-func load(store *backup.DirStore, projectID, ref string) (*backup.Backup, backup.Entry, error) {
+func load(store backup.Store, projectID, ref string) (*backup.Backup, backup.Entry, error) {
 	return runtime.LoadBackupRef(store, projectID, ref)
 }
 
@@ -262,7 +259,7 @@ than this descope-run reads.`,
 				return enc.Encode(items)
 			}
 			if len(entries) == 0 {
-				fmt.Fprintf(f.IO.Out, "No backups of project %s in %s.\n", id, store.Root())
+				fmt.Fprintf(f.IO.Out, "No backups of project %s in %s.\n", id, store.Location())
 				return nil
 			}
 			tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/descope-run/descope-run/backup"
 	"github.com/descope-run/descope-run/descope"
@@ -94,10 +99,79 @@ func (f *Factory) recallPace(t *runtime.Target) {
 	})
 }
 
+// EnvBackupURL is the environment variable that holds the store URL.
+const EnvBackupURL = "DESCOPE_RUN_BACKUP_URL"
+
+// addBackupURLFlag adds --backup-url to the flags of a command that writes
+// or reads backups.
+func (f *Factory) addBackupURLFlag(fl *pflag.FlagSet) {
+	fl.StringVar(&f.Globals.BackupURL, "backup-url", "", "keep backups, locks and the audit log in the store at `URL` (s3://bucket/prefix, gs://bucket/prefix, file:///dir), shared by every machine that names it (also "+EnvBackupURL+", backup.url)")
+}
+
+// storeURL returns the store URL that backups, locks and the audit log go
+// to, and where it was given: --backup-url, else DESCOPE_RUN_BACKUP_URL,
+// else backup.url in descope-run.yaml; "" when they stay on this machine
+// (the backup directory dir, from --backup-dir, or backup.dir, or the
+// default). --backup-dir beats the variable; the two flags, or the two
+// settings of descope-run.yaml, together are an error.
+func (f *Factory) storeURL(ws *runtime.Workspace, dir string) (url, source string, err error) {
+	switch flag := f.Globals.BackupURL; {
+	case flag != "" && dir != "":
+		return "", "", errors.New("--backup-url and --backup-dir: backups go to one place; drop one of them")
+	case flag != "":
+		return flag, "--backup-url", nil
+	case dir != "":
+		return "", "", nil
+	}
+	if u := f.Getenv(EnvBackupURL); u != "" {
+		return u, EnvBackupURL, nil
+	}
+	if ws == nil || ws.Config.Backup.URL == "" {
+		return "", "", nil
+	}
+	if ws.Config.Backup.Dir != "" {
+		return "", "", fmt.Errorf("backup.url and backup.dir in %s: backups go to one place; drop one of them", filepath.Join(ws.Root, runtime.ConfigFile))
+	}
+	return ws.Config.Backup.URL, "backup.url", nil
+}
+
+// sharedStore opens the store at the URL of storeURL for target, once per
+// command; it is closed when the command ends.
+func (f *Factory) sharedStore(ws *runtime.Workspace, url, source string, git bool, target string) (*backup.BlobStore, error) {
+	key := [2]string{url, target}
+	if s, ok := f.shared[key]; ok {
+		return s, nil
+	}
+	if ws != nil && ws.Config.Backup.Git {
+		git = true
+	}
+	// The store's calls outlive an interrupt: the audit log and the
+	// pruning after an interrupted apply still reach it.
+	ctx := context.WithoutCancel(cmp.Or(f.ctx, context.Background()))
+	s, err := backup.OpenBlobStore(ctx, url, backup.WithTarget(target), backup.WithClock(f.Now), backup.WithGit(git),
+		backup.WithLogger(f.Logger().Named("backup")))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	if f.shared == nil {
+		f.shared = map[[2]string]*backup.BlobStore{}
+	}
+	f.shared[key] = s
+	f.closers = append(f.closers, s.Close)
+	return s, nil
+}
+
 // backupStore opens the backup store of target (see backup.WithTarget):
-// --backup-dir, else descope-run.yaml's backup.dir, else
-// ~/.descope-mgmt/backups.
-func (f *Factory) backupStore(ws *runtime.Workspace, dir string, git bool, target string) (*backup.DirStore, error) {
+// the store URL (storeURL), else the directory --backup-dir, else
+// descope-run.yaml's backup.dir, else ~/.descope-mgmt/backups.
+func (f *Factory) backupStore(ws *runtime.Workspace, dir string, git bool, target string) (backup.Store, error) {
+	url, source, err := f.storeURL(ws, dir)
+	if err != nil {
+		return nil, err
+	}
+	if url != "" {
+		return f.sharedStore(ws, url, source, git, target)
+	}
 	if dir == "" && ws != nil && ws.Config.Backup.Dir != "" {
 		// A relative backup.dir is relative to the workspace root.
 		dir = runtime.ExpandHome(ws.Config.Backup.Dir)
@@ -137,23 +211,77 @@ func retention(ws *runtime.Workspace) (backup.RetentionPolicy, error) {
 	return p, nil
 }
 
-// locker locks projects under the user's state folder
-// (~/.descope-mgmt/locks), wherever the backups go.
-func (f *Factory) locker() (runtime.Locker, error) {
+// sharedStoreFor opens the store at the store URL (storeURL) for target, or
+// returns nil when there is none.
+func (f *Factory) sharedStoreFor(ws *runtime.Workspace, dir, target string) (*backup.BlobStore, string, error) {
+	url, source, err := f.storeURL(ws, dir)
+	if err != nil || url == "" {
+		return nil, "", err
+	}
+	s, err := f.sharedStore(ws, url, source, false, target)
+	return s, source, err
+}
+
+// locker locks the projects of target: in the store at the store URL
+// (storeURL), so that the lock holds across machines, else under the
+// user's state folder (~/.descope-mgmt/locks), on this machine only.
+func (f *Factory) locker(ws *runtime.Workspace, dir, target string) (runtime.Locker, error) {
+	s, source, err := f.sharedStoreFor(ws, dir, target)
+	switch {
+	case err != nil:
+		return nil, err
+	case s != nil:
+		return f.sharedLocker(ws, s, source), nil
+	}
+	return f.fileLocker()
+}
+
+// fileLocker is the lock of one machine, ~/.descope-mgmt/locks.
+func (f *Factory) fileLocker() (runtime.FileLocker, error) {
 	dir, err := runtime.StateDir()
 	if err != nil {
-		return nil, err
+		return runtime.FileLocker{}, err
 	}
 	return runtime.FileLocker{Dir: filepath.Join(dir, "locks"), Now: f.Now}, nil
 }
 
-// auditLog is the audit log, ~/.descope-mgmt/audit.log.
-func (f *Factory) auditLog() (runtime.AuditSink, error) {
-	dir, err := runtime.StateDir()
+// sharedLocker locks projects in s, recording the command that runs; its
+// refusals print the lock break command that reaches the same lock.
+func (f *Factory) sharedLocker(ws *runtime.Workspace, s *backup.BlobStore, source string) *runtime.SharedLocker {
+	log := f.Logger()
+	return &runtime.SharedLocker{
+		Objects: s, Folder: s.Folder(), Command: f.command, Now: f.Now,
+		Warn: func(msg string) { log.Warn(msg) },
+		BreakCommand: func(projectID string) string {
+			c := "descope-run lock break " + projectID
+			if ws != nil {
+				if wd, err := os.Getwd(); err != nil || wd != ws.Root {
+					c += " --workspace " + ws.Root
+				}
+			}
+			if source == "--backup-url" {
+				c += " --backup-url URL" // the URL may hold what should not be printed
+			}
+			return c
+		},
+	}
+}
+
+// auditLog is the audit log of the projects of target: objects in the
+// store at the store URL (storeURL), else ~/.descope-mgmt/audit.log.
+func (f *Factory) auditLog(ws *runtime.Workspace, dir, target string) (runtime.AuditSink, error) {
+	s, _, err := f.sharedStoreFor(ws, dir, target)
+	switch {
+	case err != nil:
+		return nil, err
+	case s != nil:
+		return runtime.SharedAudit{Objects: s, Folder: s.Folder()}, nil
+	}
+	sd, err := runtime.StateDir()
 	if err != nil {
 		return nil, err
 	}
-	return runtime.AuditLog{Path: filepath.Join(dir, "audit.log")}, nil
+	return runtime.AuditLog{Path: filepath.Join(sd, "audit.log")}, nil
 }
 
 // renderTarget describes a target for the JSON plan.

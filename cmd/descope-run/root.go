@@ -17,6 +17,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"github.com/descope-run/descope-run/backup"
 	"github.com/descope-run/descope-run/descope/mgmt"
 	"github.com/descope-run/descope-run/runtime"
 )
@@ -53,6 +54,9 @@ type GlobalOptions struct {
 	EvalTimeout time.Duration
 	MaxMemory   byteSize
 	Rate        string
+	// BackupURL is --backup-url, on the commands that write or read
+	// backups (see Factory.storeURL).
+	BackupURL string
 }
 
 // byteSize is a flag value in bytes, written with a unit ("512MiB", "2G").
@@ -82,6 +86,12 @@ type Factory struct {
 	logger  hclog.Logger
 	// closers run when the command is done (targets save what they hold).
 	closers []func() error
+	// ctx is the command's context, and command what it runs
+	// ("descope-run apply main.star", for a shared lock), once it started.
+	ctx     context.Context
+	command string
+	// shared holds the stores opened from a store URL, by URL and target.
+	shared map[[2]string]*backup.BlobStore
 }
 
 // Logger returns the logger configured by --log-level or DESCOPE_RUN_LOG.
@@ -169,7 +179,8 @@ the workspace, so you can try everything without credentials.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			f.ctx, f.command = cmd.Context(), strings.Join(append([]string{cmd.CommandPath()}, args...), " ")
 			return f.checkGlobals(cmd)
 		},
 	}
@@ -196,6 +207,7 @@ the workspace, so you can try everything without credentials.`,
 		NewCmdEmulator(f, nil),
 		NewCmdExport(f, nil),
 		NewCmdBackup(f),
+		NewCmdLock(f, nil),
 		NewCmdTest(f, nil),
 		NewCmdFmt(f, nil),
 		NewCmdVersion(f),

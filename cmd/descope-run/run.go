@@ -85,6 +85,7 @@ items of a batch failed exits 1.`,
 	fl.IntVar(&opts.MaxDeletes, "max-deletes", 10, "refuse a write that deletes more than `N` objects")
 	fl.IntVar(&opts.Parallel, "parallel", mgmt.DefaultWorkers, "run at most `N` changes of a write at once (the pace is set by --rate)")
 	fl.StringVar(&opts.BackupDir, "backup-dir", "", "write backups under `DIR` (default ~/.descope-mgmt/backups)")
+	f.addBackupURLFlag(fl)
 	fl.BoolVar(&opts.ShowUnmanaged, "show-unmanaged", false, "list the live objects each write leaves alone")
 	fl.BoolVar(&opts.Full, "full", false, "show every field of each write's plan, flows and the theme path by path")
 	return cmd
@@ -211,19 +212,19 @@ func (r *scriptRun) open(ws *runtime.Workspace, name string) (*runtime.Target, s
 // progress, then the report apply writes.
 func (r *scriptRun) apply(ctx context.Context, t *runtime.Target, desired *descope.State, pol runtime.Policy) (*runtime.Outcome, error) {
 	f, opts := r.f, r.opts
-	locks, err := f.locker()
+	r.mu.Lock()
+	ws := r.ws
+	r.mu.Unlock()
+	locks, err := f.locker(ws, opts.BackupDir, t.BackupTarget())
 	if err != nil {
 		return nil, err
 	}
-	audit, err := f.auditLog()
+	audit, err := f.auditLog(ws, opts.BackupDir, t.BackupTarget())
 	if err != nil {
 		return nil, err
 	}
 	pol.Locker, pol.Audit = locks, audit
 	pol.MaxDeletes, pol.Parallel = opts.MaxDeletes, opts.Parallel
-	r.mu.Lock()
-	ws := r.ws
-	r.mu.Unlock()
 	if retain, err := retention(ws); err != nil {
 		f.Logger().Warn("not pruning old backups", "err", err)
 	} else {

@@ -60,6 +60,7 @@ func TestScript(t *testing.T) {
 			srv := emulator.NewServer(emulator.WithSeed(1))
 			env.Defer(srv.Close)
 			env.Values[emulatorKey{}] = srv
+			env.Values[storeKey{}] = &storeState{}
 			env.Setenv("EMU_URL", srv.URL)
 			env.Setenv("EMU_PROJECT_ID", srv.ProjectID())
 			env.Setenv("EMU_KEY", srv.ManagementKey())
@@ -69,6 +70,8 @@ func TestScript(t *testing.T) {
 			"exitcode": cmdExitcode,
 			"emulator": cmdEmulator,
 			"mangle":   cmdMangle,
+			"s3":       cmdS3,
+			"machine":  cmdMachine,
 		},
 	})
 }
