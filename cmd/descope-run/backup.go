@@ -44,7 +44,11 @@ changes, deletes or replaces. They live in ~/.descope-mgmt/backups/<project-id>/
 the local project's in backups/local/<project-id>/, and those of a project
 served at another DESCOPE_BASE_URL in backups/url/<host>/<project-id>/, so
 that a backup is never restored onto another target than it was taken from
-unless asked for (restore --from-other-target).
+unless asked for (restore --from-other-target). With a store URL
+(--backup-url, DESCOPE_RUN_BACKUP_URL or backup.url: s3://bucket/prefix,
+gs://bucket/prefix, file:///dir) they live in object storage instead, under
+<prefix>/backups/, shared by every machine that names it; every command here
+works the same on it.
 
 A backup is named by its id, a unique prefix of it, "latest" (the newest) or
 "latest~N" (the one N before the newest).
