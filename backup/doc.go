@@ -6,7 +6,9 @@
 //
 // A backup is one JSON document (see [Backup] and [Encode]) whose top-level
 // keys are, in this order: metadata, tenants, flows, theme, roles,
-// permissions and project_settings. metadata.format_version is [FormatVersion];
+// permissions and project_settings, then, when the backup read any, sso
+// (SSO configurations, without secrets) and sso_tenants (the tenants whose
+// configurations were read). metadata.format_version is [FormatVersion];
 // a reader refuses a newer version ([ErrUnsupportedVersion]). The
 // metadata.checksum field guards the rest of the file ([ErrChecksum]), and a
 // file cut short is reported as such ([ErrTruncated]).

@@ -68,6 +68,12 @@ type Backup struct {
 	Permissions []*descope.Permission `json:"permissions"`
 	// ProjectSettings is nil when the project itself was not read.
 	ProjectSettings *ProjectSettings `json:"project_settings"`
+	// SSO are the SSO configurations of the tenants in SSOTenants, the
+	// ones read: a backup before an apply reads those the apply touches, a
+	// manual backup every tenant's. Client secrets are not in them (the API
+	// never returns one).
+	SSO        []*descope.SSO `json:"sso,omitempty"`
+	SSOTenants []string       `json:"sso_tenants,omitempty"`
 }
 
 // ProjectSettings are the project's own settings. The project id is
@@ -106,6 +112,8 @@ func New(meta Metadata, live *descope.State) *Backup {
 		Theme:       s.Theme,
 		Roles:       s.Roles,
 		Permissions: s.Permissions,
+		SSO:         s.SSO,
+		SSOTenants:  s.SSOTenants,
 	}
 	if p := s.Project; p != nil {
 		b.ProjectSettings = &ProjectSettings{Name: p.Name, Tags: p.Tags}
@@ -124,6 +132,8 @@ func (b *Backup) State() *descope.State {
 		Theme:       b.Theme,
 		Roles:       b.Roles,
 		Permissions: b.Permissions,
+		SSO:         b.SSO,
+		SSOTenants:  b.SSOTenants,
 	}
 	if ps := b.ProjectSettings; ps != nil {
 		s.Project = &descope.Project{ID: b.Metadata.ProjectID, Name: ps.Name, Tags: ps.Tags}

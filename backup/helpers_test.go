@@ -44,6 +44,13 @@ func sampleState() *descope.State {
 			},
 			{ID: "beta", Name: "Beta"},
 		},
+		// acme's and beta's SSO configurations were read; beta has none.
+		SSO: []*descope.SSO{{
+			Tenant: "acme", Domains: &[]string{"sso.acme.com"},
+			OIDC: &descope.OIDC{ClientID: descope.Ptr("client"), Scope: &[]string{"openid"},
+				RoleMappings: &[]descope.RoleMapping{{Groups: []string{"eng"}, Role: "billing"}}},
+		}},
+		SSOTenants: []string{"acme", "beta"},
 		Flows: []*descope.Flow{
 			{ID: "sign-in", Name: "Sign In", Document: flowDoc("sign-in", 2)},
 			{ID: "onboarding", Name: "Onboarding", Document: flowDoc("onboarding", 3)},

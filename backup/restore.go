@@ -57,10 +57,21 @@ func RestoreState(b *Backup, only []descope.Kind, prune bool) *descope.State {
 			fill(&p.Description, "")
 		}
 	}
+	if selected(descope.KindSSO) {
+		s.SSO = all.SSO
+	}
 	if prune {
 		for _, k := range descope.OwnableKinds {
-			if selected(k) {
+			if selected(k) && k != descope.KindSSO {
 				s.Owns = append(s.Owns, &descope.Ownership{Kind: k, Match: "*"})
+			}
+		}
+		if selected(descope.KindSSO) {
+			// Only the tenants whose configurations the backup read: of
+			// the others it knows nothing.
+			for _, id := range all.SSOTenants {
+				s.Owns = append(s.Owns, &descope.Ownership{Kind: descope.KindSSO, Match: id},
+					&descope.Ownership{Kind: descope.KindSSO, Match: id + "/*"})
 			}
 		}
 	}
@@ -110,6 +121,9 @@ func cloneState(s *descope.State) *descope.State {
 		Tenants: cloneEach(s.Tenants, cloneTenantFields),
 		Flows:   cloneEach(s.Flows, func(*descope.Flow) {}),
 		Owns:    cloneEach(s.Owns, func(*descope.Ownership) {}),
+		SSO:     cloneEach(s.SSO, func(x *descope.SSO) { *x = *x.Clone() }),
+		// The tenants whose SSO configurations were read.
+		SSOTenants: slices.Clone(s.SSOTenants),
 	}
 	if s.Project != nil {
 		p := *s.Project

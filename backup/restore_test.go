@@ -21,15 +21,16 @@ func TestRestoreStateSelectsKinds(t *testing.T) {
 		only      []descope.Kind
 		prune     bool
 		wantKinds []descope.Kind // kinds present in the state
-		wantOwns  []descope.Kind // own(kind, "*") claims
+		wantOwns  []string       // own() claims, "kind:match"
 	}{
 		{name: "everything", wantKinds: held},
 		{name: "everything, pruned", prune: true, wantKinds: held,
-			wantOwns: []descope.Kind{descope.KindFlow, descope.KindPermission, descope.KindRole, descope.KindSSO, descope.KindTenant}},
+			// SSO only of the tenants whose configurations the backup read
+			wantOwns: []string{"flow:*", "permission:*", "role:*", "sso:acme", "sso:acme/*", "sso:beta", "sso:beta/*", "tenant:*"}},
 		{name: "tenants", only: []descope.Kind{descope.KindTenant}, wantKinds: []descope.Kind{descope.KindTenant}},
 		{name: "tenants and roles, pruned", only: []descope.Kind{descope.KindRole, descope.KindTenant}, prune: true,
 			wantKinds: []descope.Kind{descope.KindRole, descope.KindTenant},
-			wantOwns:  []descope.Kind{descope.KindRole, descope.KindTenant}},
+			wantOwns:  []string{"role:*", "tenant:*"}},
 		{name: "theme and project, pruned: nothing to own", only: []descope.Kind{descope.KindTheme, descope.KindProject}, prune: true,
 			wantKinds: []descope.Kind{descope.KindProject, descope.KindTheme}},
 		{name: "unknown kind", only: []descope.Kind{"user"}, prune: true},
@@ -46,12 +47,9 @@ func TestRestoreStateSelectsKinds(t *testing.T) {
 			if !slices.Equal(kinds, tt.wantKinds) {
 				t.Errorf("kinds = %q, want %q", kinds, tt.wantKinds)
 			}
-			var owns []descope.Kind
+			var owns []string
 			for _, o := range s.Owns {
-				if o.Match != "*" {
-					t.Errorf("own(%s, %q), want match \"*\"", o.Kind, o.Match)
-				}
-				owns = append(owns, o.Kind)
+				owns = append(owns, string(o.Kind)+":"+o.Match)
 			}
 			if !slices.Equal(owns, tt.wantOwns) {
 				t.Errorf("owns = %q, want %q", owns, tt.wantOwns)

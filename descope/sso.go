@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -307,4 +308,58 @@ func globPrefix(pattern, prefix string) bool {
 		states = next
 	}
 	return true
+}
+
+// Clone returns a copy of s that shares no list, map or secret with it
+// (strings behind pointers are shared: they are never changed in place).
+func (s *SSO) Clone() *SSO {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.Domains = cloneStrings(s.Domains)
+	if s.OIDC != nil {
+		o := *s.OIDC
+		o.Scope, o.Prompt, o.DefaultRoles = cloneStrings(o.Scope), cloneStrings(o.Prompt), cloneStrings(o.DefaultRoles)
+		o.AttributeMapping, o.RoleMappings = cloneAttrs(o.AttributeMapping), cloneMappings(o.RoleMappings)
+		if o.ClientSecret != nil {
+			sec := *o.ClientSecret
+			o.ClientSecret = &sec
+		}
+		c.OIDC = &o
+	}
+	if s.SAML != nil {
+		m := *s.SAML
+		m.DefaultRoles = cloneStrings(m.DefaultRoles)
+		m.AttributeMapping, m.RoleMappings = cloneAttrs(m.AttributeMapping), cloneMappings(m.RoleMappings)
+		c.SAML = &m
+	}
+	return &c
+}
+
+func cloneStrings(p *[]string) *[]string {
+	if p == nil {
+		return nil
+	}
+	c := slices.Clone(*p)
+	return &c
+}
+
+func cloneAttrs(p *Attrs) *Attrs {
+	if p == nil {
+		return nil
+	}
+	c := maps.Clone(*p)
+	return &c
+}
+
+func cloneMappings(p *[]RoleMapping) *[]RoleMapping {
+	if p == nil {
+		return nil
+	}
+	c := make([]RoleMapping, len(*p))
+	for i, m := range *p {
+		c[i] = RoleMapping{Groups: slices.Clone(m.Groups), Role: m.Role}
+	}
+	return &c
 }

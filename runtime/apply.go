@@ -95,6 +95,7 @@ func execute(ctx context.Context, t *Target, pl *Planned, opts executeOptions) (
 func planItems(c *mgmt.Client, pl *Planned) ([]mgmt.Item, error) {
 	p := pl.Plan
 	w := newWriter(c, pl.Live, p)
+	w.secrets = pl.secrets
 	works := make(map[*descope.Change]work, len(p.Changes))
 	for _, c := range p.Changes {
 		wk, err := w.work(c)
@@ -140,6 +141,7 @@ func verifyReadOptions(pl *Planned, done []string) mgmt.ReadOptions {
 	}
 	opts.Flows = slices.DeleteFunc(opts.Flows, func(id string) bool { return !touched[descope.ChangeID(descope.KindFlow, id)] })
 	opts.Settings = slices.DeleteFunc(opts.Settings, func(id string) bool { return !touched[descope.ChangeID(descope.KindTenant, id)] })
+	opts.SSO, opts.SSOClaims = verifySSOTenants(pl.Plan, touched), nil
 	opts.Theme = opts.Theme && touched[descope.ChangeID(descope.KindTheme, "")]
 	opts.Project = opts.Project && touched[descope.ChangeID(descope.KindProject, "")]
 	return opts
@@ -175,6 +177,9 @@ type writer struct {
 	// permissions the plan deletes.
 	liveRoles          map[string]*descope.Role
 	removedPermissions map[string]bool
+	// secrets are the values of the secrets the plan sends, by SSO
+	// configuration key (see apply_sso.go).
+	secrets map[string]string
 }
 
 func newWriter(c *mgmt.Client, live *descope.State, p *descope.Plan) *writer {
@@ -211,6 +216,8 @@ func (w *writer) work(c *descope.Change) (work, error) {
 		return w.tenant(c), nil
 	case descope.KindRole:
 		return w.role(c), nil
+	case descope.KindSSO:
+		return w.sso(c), nil
 	case descope.KindPermission:
 		do, calls, err = w.permission(c)
 	case descope.KindFlow:

@@ -22,8 +22,11 @@ type AuditEntry struct {
 	GitCommit   string         `json:"git_commit,omitempty"`
 	BackupID    string         `json:"backup_id,omitempty"`
 	Counts      map[string]int `json:"counts"`
-	Result      string         `json:"result"`
-	Error       string         `json:"error,omitempty"`
+	// Secrets are the salted fingerprints of the secrets the operation
+	// sent, by SSO configuration key (see SecretFingerprint): never the values.
+	Secrets map[string]string `json:"secrets,omitempty"`
+	Result  string            `json:"result"`
+	Error   string            `json:"error,omitempty"`
 	// Note says more about an operation that changes no project, such as
 	// whose lock a lock break broke.
 	Note string `json:"note,omitempty"`

@@ -56,9 +56,10 @@ func GitCommit(dir string) string {
 
 // BackupReadOptions is what a full backup reads: everything a plan reads,
 // every flow's document, the theme, the project, and the settings of the
-// given tenants (one call each; the API has no bulk read).
+// given tenants (one call each; the API has no bulk read); with all, every
+// tenant's settings and SSO configurations.
 func BackupReadOptions(settings []string, allSettings bool) mgmt.ReadOptions {
-	return mgmt.ReadOptions{AllFlows: true, Theme: true, Project: true, Settings: settings, AllSettings: allSettings}
+	return mgmt.ReadOptions{AllFlows: true, Theme: true, Project: true, Settings: settings, AllSettings: allSettings, AllSSO: allSettings}
 }
 
 // BackupStore keeps backups: the backup package's DirStore, or any other
@@ -110,6 +111,7 @@ func writeBackup(ctx context.Context, t *Target, store BackupStore, meta backup.
 // (TouchedTenants).
 func backupBefore(ctx context.Context, t *Target, store BackupStore, meta backup.Metadata, pl *Planned) (backup.Entry, error) {
 	opts := BackupReadOptions(TouchedTenants(pl.Plan), false)
+	opts.SSO = touchedSSOTenants(pl.Plan)
 	opts.Known = pl.Live
 	entry, _, err := writeBackup(ctx, t, store, meta, opts, pl.snapshot)
 	return entry, err

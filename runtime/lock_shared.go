@@ -328,5 +328,5 @@ func (a SharedAudit) Append(ctx context.Context, e AuditEntry) error {
 	if err := a.Objects.CreateObject(ctx, key, append(line, '\n')); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
-	return nil
+	return a.recordSecrets(ctx, e)
 }

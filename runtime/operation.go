@@ -228,6 +228,7 @@ func Apply(ctx context.Context, t *Target, desired *descope.State, pol Policy) (
 	}
 
 	if pol.Audit != nil {
+		var ferr error
 		e := AuditEntry{
 			Time: now().UTC(), User: meta.User, Operation: pol.Operation, Target: t.Description,
 			ProjectID: t.ProjectID, Script: pol.Subject, InputDigest: pol.InputsDigest, GitCommit: meta.GitCommit,
@@ -239,6 +240,9 @@ func Apply(ctx context.Context, t *Target, desired *descope.State, pol Policy) (
 		}
 		if err != nil {
 			e.Result, e.Error = "failed", err.Error()
+		}
+		if e.Secrets, ferr = sentFingerprints(t, planned, res); ferr != nil {
+			out.Warnings = append(out.Warnings, ferr)
 		}
 		if aerr := pol.Audit.Append(ctx, e); aerr != nil {
 			out.Warnings = append(out.Warnings, fmt.Errorf("could not write the audit log: %w", aerr))

@@ -24,11 +24,15 @@ type Planned struct {
 	// snapshot is the project snapshot's files when the plan read the
 	// project (a backup keeps them), else nil.
 	snapshot map[string]any
+	// secrets are the values of the secrets the plan sends, by SSO
+	// configuration key (see Secrets); never rendered.
+	secrets map[string]string
 }
 
 // ReadOptionsFor returns what a plan of desired must read of the live
 // project: everything that is one call per kind, plus the export of each
 // declared flow, the settings of each tenant that declares settings, the
+// SSO configurations of each tenant whose SSO is declared or claimed, the
 // theme when declared, and the project when its name or tags are.
 func ReadOptionsFor(desired *descope.State) mgmt.ReadOptions {
 	var opts mgmt.ReadOptions
@@ -40,6 +44,7 @@ func ReadOptionsFor(desired *descope.State) mgmt.ReadOptions {
 			opts.Settings = append(opts.Settings, t.ID)
 		}
 	}
+	opts.SSO, opts.SSOClaims = ssoReadOptions(desired)
 	opts.Theme = desired.Theme != nil
 	opts.Project = desired.Project != nil && (desired.Project.Name != nil || desired.Project.Tags != nil)
 	return opts
@@ -97,13 +102,24 @@ func MakePlan(ctx context.Context, t *Target, desired *descope.State) (*Planned,
 	if err := checkTenantAttributes(ctx, t, live, desired); err != nil {
 		return nil, err
 	}
-	plan := descope.Diff(live, desired)
+	diffed, err := t.markSecrets(ctx, desired, live)
+	if err != nil {
+		return nil, err
+	}
+	plan := descope.Diff(live, diffed)
+	if err := checkSSORoles(live, desired, plan); err != nil {
+		return nil, err
+	}
+	values, err := t.secretValues(plan)
+	if err != nil {
+		return nil, err
+	}
 	if cycle := plan.RemovedParentCycle(); cycle != nil {
 		return nil, fmt.Errorf("plan for %s: the live tenants %s form a parent cycle, so none of them can be deleted first "+
 			"(Descope never makes one: the project data is damaged); leave them out of the own() claims, or repair the project and plan again",
 			t.Description, quoteChain(cycle))
 	}
-	return &Planned{Desired: desired, Live: live, Plan: plan, Fingerprint: fp, snapshot: files}, nil
+	return &Planned{Desired: desired, Live: live, Plan: plan, Fingerprint: fp, snapshot: files, secrets: values}, nil
 }
 
 // quoteChain renders ids as "a" -> "b" -> "a".

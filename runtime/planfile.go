@@ -52,6 +52,9 @@ type SavedPlan struct {
 	InputsDigest string            `json:"inputs_digest"`
 	Inputs       map[string]string `json:"inputs"`
 	Desired      *descope.State    `json:"desired"`
+	// RotateSecrets records plan --rotate-secrets: applying the plan sends
+	// the secrets again, as it showed.
+	RotateSecrets bool `json:"rotate_secrets,omitempty"`
 	// Changes are the changes the plan showed, in its order (ChangesOf).
 	Changes []SavedChange `json:"changes"`
 	// Summary repeats the plan's counts for people reading the file.

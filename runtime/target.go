@@ -40,6 +40,9 @@ type Target struct {
 	StatePath string
 	// Client talks to the target; every call goes through its pacer.
 	Client *mgmt.Client
+	// Secrets resolve the secret() values plans send (nil: from the
+	// environment, no fingerprints known, no rotation).
+	Secrets *Secrets
 
 	emulator *emulator.Emulator
 }

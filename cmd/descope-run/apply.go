@@ -72,6 +72,7 @@ to stderr.`,
 	fl.StringVar(&opts.BackupDir, "backup-dir", "", "write the backup under `DIR` (default ~/.descope-mgmt/backups)")
 	f.addBackupURLFlag(fl)
 	fl.BoolVar(&opts.JSON, "json", false, "print the report as JSON on stdout (the plan and the prompt go to stderr)")
+	fl.BoolVar(&f.RotateSecrets, "rotate-secrets", false, "send every secret() of an existing SSO configuration again (the API never returns them)")
 	return cmd
 }
 
@@ -96,6 +97,7 @@ func runApply(cmd *cobra.Command, opts *ApplyOptions) error {
 		return failed(err)
 	case isPlan:
 		desired, script, digest, saved = sp.Desired, sp.Script, sp.InputsDigest, sp.Ref()
+		f.RotateSecrets = f.RotateSecrets || sp.RotateSecrets
 		if ws, err = sp.OpenWorkspace(); err != nil {
 			return failed(err)
 		}

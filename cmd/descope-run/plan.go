@@ -70,6 +70,7 @@ DESCOPE_MANAGEMENT_KEY), else the workspace's local project.`,
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(planFormats, cobra.ShellCompDirectiveNoFileComp))
 	fl.BoolVar(&opts.DetailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
 	fl.BoolVar(&opts.ShowUnmanaged, "show-unmanaged", false, "list the live objects the config does not manage")
+	fl.BoolVar(&f.RotateSecrets, "rotate-secrets", false, "send every secret() of an existing SSO configuration again (the API never returns them)")
 	return cmd
 }
 
@@ -123,7 +124,7 @@ func runPlan(cmd *cobra.Command, opts *PlanOptions) error {
 			ProjectID: target.ProjectID, Target: target.Description,
 			Workspace: res.Workspace.Root, Script: res.Entry,
 			Fingerprint: planned.Fingerprint, InputsDigest: res.Inputs.Digest(), Inputs: res.Inputs.Files,
-			Desired: res.State,
+			Desired: res.State, RotateSecrets: f.RotateSecrets,
 			Summary: map[string]int{"add": add, "change": change, "delete": destroy},
 		}
 		if err := runtime.WritePlanFile(opts.Out, sp, planned.Plan); err != nil {

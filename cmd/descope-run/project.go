@@ -72,6 +72,10 @@ func (f *Factory) openTargetEnv(ws *runtime.Workspace, pinned string, getenv fun
 	}
 	f.closers = append(f.closers, t.Close)
 	f.recallPace(t)
+	t.Secrets = &runtime.Secrets{Getenv: f.Getenv, Rotate: f.RotateSecrets}
+	if audit, err := f.auditLog(ws, "", t.BackupTarget()); err == nil {
+		t.Secrets.Ledger, _ = audit.(runtime.SecretLedger)
+	}
 	return t, nil
 }
 

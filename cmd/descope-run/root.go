@@ -83,7 +83,10 @@ type Factory struct {
 	Globals *GlobalOptions
 	Getenv  func(string) string
 	Now     func() time.Time
-	logger  hclog.Logger
+	// RotateSecrets sends every secret() again (plan and apply
+	// --rotate-secrets).
+	RotateSecrets bool
+	logger        hclog.Logger
 	// closers run when the command is done (targets save what they hold).
 	closers []func() error
 	// ctx is the command's context, and command what it runs

@@ -198,6 +198,8 @@ func onlyKind(st *descope.State, k descope.Kind) *descope.State {
 		out.Theme = st.Theme
 	case descope.KindProject:
 		out.Project = st.Project
+	case descope.KindSSO:
+		out.SSO = st.SSO
 	}
 	return out
 }

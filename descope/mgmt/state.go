@@ -82,25 +82,25 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 		ids := selectIDs(opts.Settings, opts.AllSettings, lacking, func(t *descope.Tenant) string { return t.ID })
 		readEach(g, &mu, ids, settings, c.TenantSettings)
 	}
-	// readSSO reads the configurations of the tenants asked for, except
-	// those Known holds (unless SSO is read afresh).
+	// readSSO reads the configurations of the tenants asked for. Those
+	// Known holds are taken from it, unless SSO is read afresh: then the
+	// tenants asked for are read again, and Known's others kept.
 	readSSO := func() {
+		asked := func(id string) bool {
+			return opts.AllSSO || slices.Contains(opts.SSO, id) ||
+				slices.ContainsFunc(opts.SSOClaims, func(o *descope.Ownership) bool { return o.MayMatchSSO(id) })
+		}
 		var have []string
-		if known != nil && !slices.Contains(opts.Fresh, descope.KindSSO) {
-			have = known.SSOTenants
+		if known != nil {
+			fresh := slices.Contains(opts.Fresh, descope.KindSSO)
+			have = slices.DeleteFunc(slices.Clone(known.SSOTenants), func(id string) bool { return fresh && asked(id) })
 			s.SSO = copyEach(slices.DeleteFunc(slices.Clone(known.SSO), func(x *descope.SSO) bool { return !slices.Contains(have, x.Tenant) }))
-			s.SSOTenants = slices.Clone(have)
+			s.SSOTenants = have
 		}
-		want := func(t *descope.Tenant) bool {
-			if slices.Contains(have, t.ID) {
-				return false
-			}
-			return opts.AllSSO || slices.Contains(opts.SSO, t.ID) ||
-				slices.ContainsFunc(opts.SSOClaims, func(o *descope.Ownership) bool { return o.MayMatchSSO(t.ID) })
-		}
-		ids := selectIDs(nil, true, slices.DeleteFunc(slices.Clone(s.Tenants), func(t *descope.Tenant) bool { return !want(t) }),
-			func(t *descope.Tenant) string { return t.ID })
-		readEach(g, &mu, ids, sso, c.LoadAllSSO)
+		lacking := slices.DeleteFunc(slices.Clone(s.Tenants), func(t *descope.Tenant) bool {
+			return slices.Contains(have, t.ID) || !asked(t.ID)
+		})
+		readEach(g, &mu, selectIDs(nil, true, lacking, func(t *descope.Tenant) string { return t.ID }), sso, c.LoadAllSSO)
 	}
 	if reuse(descope.KindTenant) {
 		s.Tenants = copyEach(known.Tenants)

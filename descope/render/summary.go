@@ -36,6 +36,7 @@ var headlineFields = map[descope.Kind][]struct{ path, label string }{
 	descope.KindTenant:     {{"name", "name"}, {"selfProvisioningDomains", "domains"}, {"parent", "parent"}},
 	descope.KindRole:       {{"permissionNames", "permissions"}},
 	descope.KindPermission: {{"description", "description"}},
+	descope.KindSSO:        {{"authType", "protocol"}, {"domains", "domains"}},
 }
 
 // summarised reports whether a change is shown with less than every field:
