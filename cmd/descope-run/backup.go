@@ -311,17 +311,28 @@ func countsLine(counts map[string]int) string {
 	var parts []string
 	for _, k := range descope.Kinds {
 		if n, ok := counts[string(k)]; ok {
-			parts = append(parts, fmt.Sprintf("%d %s", n, k))
+			parts = append(parts, countOf(n, string(k)))
 		}
 	}
 	var extra []string
 	for k, n := range counts {
 		if !isKind(k) {
-			extra = append(extra, fmt.Sprintf("%d %s", n, k))
+			extra = append(extra, countOf(n, k))
 		}
 	}
 	sort.Strings(extra)
 	return strings.Join(append(parts, extra...), ", ")
+}
+
+// countOf is "1 tenant", "3 tenants", "2 sso configurations".
+func countOf(n int, kind string) string {
+	if kind == string(descope.KindSSO) {
+		kind = "sso configuration"
+	}
+	if n != 1 {
+		kind += "s"
+	}
+	return fmt.Sprintf("%d %s", n, kind)
 }
 
 func isKind(s string) bool {
