@@ -85,7 +85,7 @@ func OpenBlobStore(ctx context.Context, rawURL string, opts ...Option) (*BlobSto
 	if o.git {
 		return nil, fmt.Errorf("backup store %s: git history is kept only for a backup directory; turn backup.git off, or use backup.dir", shown)
 	}
-	if u.User != nil {
+	if ep, err := url.Parse(u.Query().Get("endpoint")); u.User != nil || err == nil && ep.User != nil {
 		return nil, fmt.Errorf("backup store %s: the URL holds user info; credentials are not given in the store URL but by the cloud's own means (AWS_PROFILE or AWS_ACCESS_KEY_ID, GOOGLE_APPLICATION_CREDENTIALS, an instance role)", shown)
 	}
 	if u.Query().Has("prefix") {

@@ -191,6 +191,7 @@ func TestOpenBlobStoreRefuses(t *testing.T) {
 	}{
 		{url: "ftp://host/dir", want: `scheme "ftp" is not one descope-run opens`},
 		{url: "s3://key:hunter2@bucket/p", want: "the URL holds user info"},
+		{url: "s3://bucket/p?endpoint=https://key:hunter2@minio:9000", want: "the URL holds user info"},
 		{url: "s3:///p?region=x", want: "no bucket"},
 		{url: "s3://bucket?prefix=a/&token=hunter2", want: "give the prefix as the URL's path"},
 		{url: "file://server/share", want: "write file:///absolute/dir"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -120,7 +121,7 @@ func lockRun(ctx context.Context, opts *LockOptions) error {
 		if err != nil {
 			return err
 		}
-		locks, where = fl, fl.Dir
+		locks, where = fl, filepath.Join(fl.Dir, p.ID+".lock")
 	}
 	out := f.IO.Out
 	now := f.Now()
