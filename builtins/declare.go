@@ -267,10 +267,19 @@ func attributeValue(v starlark.Value) (any, error) {
 	return nil, fmt.Errorf("value is a %s; want string, number, bool or a list of them", v.Type())
 }
 
-// setSetting checks v as the value of tenant(settings = {...})'s key f and
-// sets it in s.
-func setSetting(fn string, f *descope.TenantSetting, s *descope.TenantSettings, v starlark.Value) error {
-	param := "settings." + f.Keyword
+// settingsParams[i] names descope.TenantSettingFields[i] in errors:
+// "settings.auth_type".
+var settingsParams = func() []string {
+	params := make([]string, len(descope.TenantSettingFields))
+	for i, f := range descope.TenantSettingFields {
+		params[i] = "settings." + f.Keyword
+	}
+	return params
+}()
+
+// setSetting checks v as the value of tenant(settings = {...})'s key f,
+// named param, and sets it in s.
+func setSetting(fn, param string, f *descope.TenantSetting, s *descope.TenantSettings, v starlark.Value) error {
 	switch f.Kind {
 	case descope.SettingDomains:
 		ds, err := domainList(fn, param, v)
@@ -332,9 +341,9 @@ items:
 		if item[1] == starlark.None {
 			continue // unset: unmanaged
 		}
-		for _, f := range descope.TenantSettingFields {
+		for i, f := range descope.TenantSettingFields {
 			if f.Keyword == k {
-				if err := setSetting(fn, f, s, item[1]); err != nil {
+				if err := setSetting(fn, settingsParams[i], f, s, item[1]); err != nil {
 					return nil, err
 				}
 				continue items

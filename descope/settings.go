@@ -10,10 +10,10 @@ import (
 // backup and the Management API client derive their handling from. Adding a
 // setting is a field of TenantSettings and a row of the table here, plus the
 // field of the wire types of the client (descope/mgmt) and of the emulator,
-// which read the API contract on their own; tests fail until every layer has
-// it (TestTenantSettingFields here, TestWireSettings in descope/mgmt,
-// TestSettingsWireCoversTable in the emulator, TestSettingsThroughEveryLayer
-// in runtime).
+// which read the API contract on their own. Until every layer has it, tests
+// fail: TestTenantSettingFields here, descope/mgmt at init (wireFields),
+// TestSettingsWireCoversTable and TestSettingsRoundTrip in the emulator, and
+// TestSettingsThroughEveryLayer in runtime.
 
 // TenantSettings are a tenant's session and SSO settings
 // (GET/POST /v1/mgmt/tenant/settings). Every field is optional; a nil field is
@@ -91,31 +91,82 @@ type TenantSetting struct {
 	// Values are the values an enum setting accepts; nil for other kinds.
 	Values []string
 
-	typ   reflect.Type
-	value func(*TenantSettings) any
-	load  func(s *TenantSettings, from any)
-	store func(s *TenantSettings, to any) bool
-	clone func(*TenantSettings)
-	diff  func(f *fields, live, want *TenantSettings)
+	// path is the field's name in a plan.
+	path string
+	// field returns a pointer to the setting's field of a TenantSettings:
+	// a func(*TenantSettings) **T, T the setting's Type.
+	field any
 }
 
 // Type is the Go type of the setting's value: bool, int64, string or
 // []string, as Kind says.
-func (t *TenantSetting) Type() reflect.Type { return t.typ }
+func (t *TenantSetting) Type() reflect.Type {
+	switch t.field.(type) {
+	case func(*settings) **bool:
+		return reflect.TypeFor[bool]()
+	case func(*settings) **int64:
+		return reflect.TypeFor[int64]()
+	case func(*settings) **string:
+		return reflect.TypeFor[string]()
+	case func(*settings) **[]string:
+		return reflect.TypeFor[[]string]()
+	}
+	panic("descope: setting " + t.Keyword + " has no field")
+}
 
 // Value returns the setting's value in s (a copy), or nil when s leaves it
 // unset.
-func (t *TenantSetting) Value(s *TenantSettings) any { return t.value(s) }
+func (t *TenantSetting) Value(s *TenantSettings) any {
+	switch field := t.field.(type) {
+	case func(*settings) **bool:
+		return value(*field(s))
+	case func(*settings) **int64:
+		return value(*field(s))
+	case func(*settings) **string:
+		return value(*field(s))
+	case func(*settings) **[]string:
+		if p := *field(s); p != nil {
+			return cloneDomains(*p)
+		}
+	}
+	return nil
+}
 
 // Load sets the setting in s to a copy of *from, where from is a pointer to
 // a value of the setting's Type (a field of a wire type, say). It panics if
 // from has another type.
-func (t *TenantSetting) Load(s *TenantSettings, from any) { t.load(s, from) }
+func (t *TenantSetting) Load(s *TenantSettings, from any) {
+	switch field := t.field.(type) {
+	case func(*settings) **bool:
+		*field(s) = new(*from.(*bool))
+	case func(*settings) **int64:
+		*field(s) = new(*from.(*int64))
+	case func(*settings) **string:
+		*field(s) = new(*from.(*string))
+	case func(*settings) **[]string:
+		*field(s) = new(cloneDomains(*from.(*[]string)))
+	}
+}
 
 // Store copies the setting's value in s to *to, where to is a pointer to a
 // value of the setting's Type, and reports whether s sets it; an unset
 // setting leaves *to alone. It panics if to has another type.
-func (t *TenantSetting) Store(s *TenantSettings, to any) bool { return t.store(s, to) }
+func (t *TenantSetting) Store(s *TenantSettings, to any) bool {
+	switch field := t.field.(type) {
+	case func(*settings) **bool:
+		return store(*field(s), to.(*bool))
+	case func(*settings) **int64:
+		return store(*field(s), to.(*int64))
+	case func(*settings) **string:
+		return store(*field(s), to.(*string))
+	case func(*settings) **[]string:
+		if p := *field(s); p != nil {
+			*to.(*[]string) = cloneDomains(*p)
+			return true
+		}
+	}
+	return false
+}
 
 // Clone returns a copy of s that shares no pointer or list with it; nil for
 // nil.
@@ -125,35 +176,78 @@ func (s *TenantSettings) Clone() *TenantSettings {
 	}
 	c := *s
 	for _, t := range TenantSettingFields {
-		t.clone(&c)
+		switch field := t.field.(type) {
+		case func(*settings) **bool:
+			clonePtr(field(&c))
+		case func(*settings) **int64:
+			clonePtr(field(&c))
+		case func(*settings) **string:
+			clonePtr(field(&c))
+		case func(*settings) **[]string:
+			if p := field(&c); *p != nil {
+				*p = new(cloneDomains(**p))
+			}
+		}
 	}
 	return &c
 }
 
-// settingsFields compares every setting want manages.
+// settingsFields compares every setting want manages. The switch keeps the
+// calls direct, so that f stays on the stack.
 func settingsFields(f *fields, live, want *TenantSettings) {
 	for _, t := range TenantSettingFields {
-		t.diff(f, live, want)
+		switch field := t.field.(type) {
+		case func(*settings) **bool:
+			scalar(f, t.path, *field(live), *field(want))
+		case func(*settings) **int64:
+			scalar(f, t.path, *field(live), *field(want))
+		case func(*settings) **string:
+			scalar(f, t.path, *field(live), *field(want))
+		case func(*settings) **[]string:
+			set(f, t.path, *field(live), *field(want))
+		}
 	}
 }
 
 func domainsSetting(keyword, wire string, field func(*settings) **[]string) *TenantSetting {
-	return newSetting(SettingDomains, keyword, wire, nil, field, cloneDomains, set)
+	return newSetting(SettingDomains, keyword, wire, nil, field)
 }
 
 func enumSetting(keyword, wire string, values []string, field func(*settings) **string) *TenantSetting {
-	return newSetting(SettingEnum, keyword, wire, values, field, same, scalar)
+	return newSetting(SettingEnum, keyword, wire, values, field)
 }
 
 func boolSetting(keyword, wire string, field func(*settings) **bool) *TenantSetting {
-	return newSetting(SettingBool, keyword, wire, nil, field, same, scalar)
+	return newSetting(SettingBool, keyword, wire, nil, field)
 }
 
 func intSetting(keyword, wire string, field func(*settings) **int64) *TenantSetting {
-	return newSetting(SettingInt, keyword, wire, nil, field, same, scalar)
+	return newSetting(SettingInt, keyword, wire, nil, field)
 }
 
-func same[T any](v T) T { return v }
+func newSetting(kind SettingKind, keyword, wire string, values []string, field any) *TenantSetting {
+	return &TenantSetting{Keyword: keyword, Wire: wire, Kind: kind, Values: values, path: "settings." + wire, field: field}
+}
+
+func value[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func store[T any](p, to *T) bool {
+	if p != nil {
+		*to = *p
+	}
+	return p != nil
+}
+
+func clonePtr[T any](p **T) {
+	if *p != nil {
+		*p = new(**p)
+	}
+}
 
 // cloneDomains copies a list of domains; the copy of nil is empty, as the
 // API answers no domains.
@@ -162,38 +256,4 @@ func cloneDomains(v []string) []string {
 		return []string{}
 	}
 	return slices.Clone(v)
-}
-
-// newSetting returns the row of the setting held in field, a value copied
-// by cp and compared by diff.
-func newSetting[T any](kind SettingKind, keyword, wire string, values []string, field func(*settings) **T,
-	cp func(T) T, diff func(f *fields, path string, live, want *T)) *TenantSetting {
-	path := "settings." + wire
-	return &TenantSetting{Keyword: keyword, Wire: wire, Kind: kind, Values: values,
-		typ: reflect.TypeFor[T](),
-		value: func(s *settings) any {
-			if p := *field(s); p != nil {
-				return cp(*p)
-			}
-			return nil
-		},
-		load: func(s *settings, from any) {
-			v := cp(*from.(*T))
-			*field(s) = &v
-		},
-		store: func(s *settings, to any) bool {
-			p := *field(s)
-			if p != nil {
-				*to.(*T) = cp(*p)
-			}
-			return p != nil
-		},
-		clone: func(s *settings) {
-			if p := *field(s); p != nil {
-				v := cp(*p)
-				*field(s) = &v
-			}
-		},
-		diff: func(f *fields, live, want *settings) { diff(f, path, *field(live), *field(want)) },
-	}
 }

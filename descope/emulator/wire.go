@@ -33,6 +33,8 @@ type tenantJSON struct {
 // tenantSettings are a tenant's settings as GET /v1/mgmt/tenant/settings
 // answers them and POST /v1/mgmt/tenant/settings takes them (section 4.1,
 // "TenantSettings fields"). The store keeps them in this form too.
+// settings_test.go holds its fields to the domain's table of settings,
+// descope.TenantSettingFields, by wire name.
 type tenantSettings struct {
 	SelfProvisioningDomains    []string `json:"selfProvisioningDomains"`
 	Domains                    []string `json:"domains"`
