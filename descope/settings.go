@@ -1,6 +1,7 @@
 package descope
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 )
@@ -207,6 +208,27 @@ func settingsFields(f *fields, live, want *TenantSettings) {
 			set(f, t.path, *field(live), *field(want))
 		}
 	}
+}
+
+// SampleTenantSettings returns settings with every setting set to a valid
+// value; ints and enums differ from setting to setting, and every setting
+// differs between the samples of n and n+1. Tests that take settings
+// through a layer use it, so that a setting the layer drops fails them.
+func SampleTenantSettings(n int) *TenantSettings {
+	s := new(TenantSettings)
+	for i, t := range TenantSettingFields {
+		switch field := t.field.(type) {
+		case func(*settings) **bool:
+			*field(s) = new(n%2 == 1)
+		case func(*settings) **int64:
+			*field(s) = new(int64(100*n + i + 1))
+		case func(*settings) **string:
+			*field(s) = new(t.Values[(n+i)%len(t.Values)])
+		case func(*settings) **[]string:
+			*field(s) = &[]string{fmt.Sprintf("sso%d.example.com", n)}
+		}
+	}
+	return s
 }
 
 func domainsSetting(keyword, wire string, field func(*settings) **[]string) *TenantSetting {

@@ -1,31 +1,11 @@
 package descope
 
 import (
-	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 )
-
-// settingsSample returns settings with every setting set to a valid value;
-// the samples of n and n+1 differ in every setting.
-func settingsSample(n int) *TenantSettings {
-	s := new(TenantSettings)
-	for i, f := range TenantSettingFields {
-		switch f.Kind {
-		case SettingDomains:
-			f.Load(s, &[]string{fmt.Sprintf("sso%d.example.com", n)})
-		case SettingEnum:
-			f.Load(s, &f.Values[n%2])
-		case SettingBool:
-			f.Load(s, new(n%2 == 1))
-		case SettingInt:
-			f.Load(s, new(int64(100*n+i+1)))
-		}
-	}
-	return s
-}
 
 // TestTenantSettingFields checks the table against TenantSettings: each
 // field has one row, whose accessors reach that field, whose Wire is the
@@ -86,7 +66,7 @@ func TestTenantSettingFields(t *testing.T) {
 // TestTenantSettingAccessors round trips every setting through Value, Store
 // and Clone.
 func TestTenantSettingAccessors(t *testing.T) {
-	s := settingsSample(1)
+	s := SampleTenantSettings(1)
 	c := s.Clone()
 	if !reflect.DeepEqual(c, s) {
 		t.Fatalf("Clone = %+v, want %+v", c, s)
@@ -115,7 +95,7 @@ func TestTenantSettingAccessors(t *testing.T) {
 // TestDiffEverySetting: a plan compares every setting, under its wire name.
 func TestDiffEverySetting(t *testing.T) {
 	state := func(n int) *State {
-		return &State{Tenants: []*Tenant{{ID: "acme", Name: "Acme", Settings: settingsSample(n)}}}
+		return &State{Tenants: []*Tenant{{ID: "acme", Name: "Acme", Settings: SampleTenantSettings(n)}}}
 	}
 	for _, tt := range []struct {
 		name string

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -24,22 +23,12 @@ func TestSettingsThroughEveryLayer(t *testing.T) {
 	target, _ := newEmulatorTarget(t)
 	for round := range 2 {
 		// Declare.
+		sample := descope.SampleTenantSettings(round)
 		dict := starlark.NewDict(len(descope.TenantSettingFields))
 		keywords := map[string]any{}
-		for i, f := range descope.TenantSettingFields {
-			var v any
-			switch f.Kind {
-			case descope.SettingDomains:
-				v = []string{fmt.Sprintf("sso%d.example.com", round)}
-			case descope.SettingEnum:
-				v = f.Values[round]
-			case descope.SettingBool:
-				v = round == 1
-			case descope.SettingInt:
-				v = int64(100*round + i + 1)
-			}
-			keywords[f.Keyword] = v
-			if err := dict.SetKey(starlark.String(f.Keyword), builtins.FromGo(v)); err != nil {
+		for _, f := range descope.TenantSettingFields {
+			keywords[f.Keyword] = f.Value(sample)
+			if err := dict.SetKey(starlark.String(f.Keyword), builtins.FromGo(f.Value(sample))); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -58,10 +47,8 @@ func TestSettingsThroughEveryLayer(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := desired.Tenants[0].Settings
-		for _, f := range descope.TenantSettingFields {
-			if !reflect.DeepEqual(f.Value(want), keywords[f.Keyword]) {
-				t.Errorf("round %d: declared %s = %v, want %v", round, f.Keyword, f.Value(want), keywords[f.Keyword])
-			}
+		if !reflect.DeepEqual(want, sample) {
+			t.Errorf("round %d: declared\n got %+v\nwant %+v", round, want, sample)
 		}
 
 		// Plan: every setting changes (round 0 creates the tenant).

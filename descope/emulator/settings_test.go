@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -48,28 +47,14 @@ func TestSettingsWireCoversTable(t *testing.T) {
 
 // TestSettingsRoundTrip: a settings body that sets every setting of the
 // table decodes, reads back through model() and merges back whole. The two
-// rounds differ in every setting, so one of them differs from a new
+// samples differ in every setting, so one of them differs from a new
 // tenant's defaults wherever a field goes missing.
 func TestSettingsRoundTrip(t *testing.T) {
 	for n := range 2 {
+		want := descope.SampleTenantSettings(n)
 		body := map[string]any{}
-		want := new(descope.TenantSettings)
-		for i, f := range descope.TenantSettingFields {
-			var v any
-			switch f.Kind {
-			case descope.SettingDomains:
-				v = []string{fmt.Sprintf("sso%d.example.com", n)}
-			case descope.SettingEnum:
-				v = f.Values[n%2]
-			case descope.SettingBool:
-				v = n == 1
-			case descope.SettingInt:
-				v = int64(100*n + i + 1)
-			}
-			body[f.Wire] = v
-			p := reflect.New(f.Type())
-			p.Elem().Set(reflect.ValueOf(v))
-			f.Load(want, p.Interface())
+		for _, f := range descope.TenantSettingFields {
+			body[f.Wire] = f.Value(want)
 		}
 		data, err := json.Marshal(body)
 		if err != nil {
