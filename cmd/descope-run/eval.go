@@ -28,7 +28,7 @@ func NewCmdEval(f *Factory, runF func(*cobra.Command, *EvalCmdOptions) error) *c
 keys sorted and objects in a stable order, so the same inputs always give the
 same bytes. Nothing is read from or sent to Descope.`,
 		Example: `  descope-run eval scripts/prod.star
-  descope-run eval scripts/staging.star --var region=eu --format yaml`,
+  descope-run eval scripts/prod.star --var sso_enforcement=off --format yaml`,
 		Args: cobra.ExactArgs(1),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"star"}, cobra.ShellCompDirectiveFilterFileExt

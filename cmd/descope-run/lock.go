@@ -84,7 +84,7 @@ not expired is refused: its holder renews it while it runs. --force breaks it
 anyway; use it only when you know the holder is not running (its machine is
 off, its CI job was cancelled). A break is written to the audit log.`,
 		Example: `  descope-run lock break P2abc
-  descope-run lock break P2abc --force --backup-url s3://acme-descope/prod?region=eu-west-1`,
+  descope-run lock break P2abc --force --backup-url 's3://acme-descope/prod?region=eu-west-1'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Break = true

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// exampleCommands returns the descope-run invocations in the Example of cmd
+// and of every command below it: each line's parts joined by && or | that
+// start with descope-run (after VAR=value assignments), as argument lists
+// without the program name. Quotes are single quotes, as the examples use.
+func exampleCommands(cmd *cobra.Command) map[*cobra.Command][][]string {
+	out := map[*cobra.Command][][]string{}
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, line := range strings.Split(c.Example, "\n") {
+			line, _, _ = strings.Cut(line, "#")
+			line, _, _ = strings.Cut(line, ">")
+			for _, part := range strings.FieldsFunc(line, func(r rune) bool { return r == '|' || r == '&' }) {
+				words := shellWords(part)
+				for len(words) > 0 && strings.Contains(words[0], "=") {
+					words = words[1:]
+				}
+				if len(words) > 0 && words[0] == "descope-run" {
+					out[c] = append(out[c], words[1:])
+				}
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(cmd)
+	return out
+}
+
+// shellWords splits s at spaces outside single quotes.
+func shellWords(s string) []string {
+	var words []string
+	var w strings.Builder
+	quoted, in := false, false
+	for _, r := range s {
+		switch {
+		case r == '\'':
+			quoted, in = !quoted, true
+		case r == ' ' && !quoted:
+			if in {
+				words = append(words, w.String())
+				w.Reset()
+			}
+			in = false
+		default:
+			w.WriteRune(r)
+			in = true
+		}
+	}
+	if in {
+		words = append(words, w.String())
+	}
+	return words
+}
+
+func newTestFactory(out, errOut *bytes.Buffer) *Factory {
+	return &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut},
+		Globals: &GlobalOptions{}, Getenv: func(string) string { return "" }}
+}
+
+// TestHelpExamplesParse checks that every example in the help names a
+// command, flags it has and as many arguments as it takes.
+func TestHelpExamplesParse(t *testing.T) {
+	var out, errOut bytes.Buffer
+	root := NewRootCmd(newTestFactory(&out, &errOut))
+	examples := exampleCommands(root)
+	if len(examples) < 8 {
+		t.Fatalf("found the examples of %d commands, want at least 8", len(examples))
+	}
+	for owner, list := range examples {
+		for _, args := range list {
+			args = terraformFlags(args)
+			c, rest, err := root.Find(args)
+			if err != nil {
+				t.Errorf("%s example %q: %v", owner.CommandPath(), args, err)
+				continue
+			}
+			if err := c.ParseFlags(rest); err != nil {
+				t.Errorf("%s example %q: %v", owner.CommandPath(), args, err)
+				continue
+			}
+			if err := c.ValidateArgs(c.Flags().Args()); err != nil {
+				t.Errorf("%s example %q: %v", owner.CommandPath(), args, err)
+			}
+		}
+	}
+}
+
+// TestHelpExamplesEval runs eval's examples, which read only the files of
+// the example workspace, from the repository root.
+func TestHelpExamplesEval(t *testing.T) {
+	var out, errOut bytes.Buffer
+	examples := exampleCommands(NewRootCmd(newTestFactory(&out, &errOut)))
+	t.Chdir("../..")
+	n := 0
+	for c, list := range examples {
+		if c.Name() != "eval" {
+			continue
+		}
+		for _, args := range list {
+			n++
+			out.Reset()
+			errOut.Reset()
+			if code := Execute(context.Background(), newTestFactory(&out, &errOut), args); code != ExitOK {
+				t.Errorf("descope-run %s: exit %d: %s", strings.Join(args, " "), code, errOut.String())
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("eval has no examples")
+	}
+}
