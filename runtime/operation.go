@@ -182,7 +182,7 @@ func Apply(ctx context.Context, t *Target, desired *descope.State, pol Policy) (
 		return out, nil
 	}
 	if n := p.Deletes(); n > pol.MaxDeletes {
-		return out, &DeleteGuardError{Deletes: n, Max: pol.MaxDeletes}
+		return out, &DeleteGuardError{Deletes: n, Max: pol.MaxDeletes, Operation: pol.Operation}
 	}
 	if stranded := p.Stranded(); len(stranded) > 0 {
 		return out, &StrandedSubTenantsError{Changes: stranded}

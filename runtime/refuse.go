@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/descope-run/descope-run/backup"
 	"github.com/descope-run/descope-run/descope"
 	"github.com/descope-run/descope-run/descope/mgmt"
 )
@@ -100,12 +101,19 @@ func (e *LockHeldError) Error() string { return refusalText(e) }
 // allows (--max-deletes).
 type DeleteGuardError struct {
 	Deletes, Max int
+	// Operation is the operation refused (Policy.Operation): a restore's
+	// deletes come from --prune, not from own() claims.
+	Operation string
 }
 
-// Refusal says how many.
+// Refusal says how many, and where the deletes come from.
 func (e *DeleteGuardError) Refusal() (string, string) {
+	why := "check the own() claims"
+	if e.Operation == backup.OperationRestore {
+		why = "--prune deletes what the backup does not hold; restore without --prune to keep them"
+	}
 	return fmt.Sprintf("the plan deletes %d objects, more than --max-deletes %d", e.Deletes, e.Max),
-		"check the own() claims; if the deletes are intended, raise --max-deletes"
+		why + "; if the deletes are intended, raise --max-deletes"
 }
 
 func (e *DeleteGuardError) Error() string { return refusalText(e) }

@@ -26,6 +26,7 @@ func TestRefusalMessages(t *testing.T) {
 			"refused: another restore holds the lock on this project (pid 7 on ci since 2026-01-02T03:04:05Z) (wait for it to finish; if it died, delete /l)"},
 		{&LockHeldError{Where: "/l"}, "refused: another apply holds the lock on this project (pid 0 on ? since ?) (wait for it to finish; if it died, delete /l)"},
 		{&DeleteGuardError{Deletes: 12, Max: 10}, "refused: the plan deletes 12 objects, more than --max-deletes 10 (check the own() claims; if the deletes are intended, raise --max-deletes)"},
+		{&DeleteGuardError{Deletes: 12, Max: 10, Operation: "restore"}, "refused: the plan deletes 12 objects, more than --max-deletes 10 (--prune deletes what the backup does not hold; restore without --prune to keep them; if the deletes are intended, raise --max-deletes)"},
 		{&StrandedSubTenantsError{Changes: []*descope.Change{
 			{Key: "a", Action: descope.ActionDelete, StrandedSubTenants: []string{"a1", "a2"}},
 			{Key: "b", Action: descope.ActionReplace, StrandedSubTenants: []string{"b1"}},
