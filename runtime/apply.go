@@ -68,7 +68,9 @@ func execute(ctx context.Context, t *Target, pl *Planned, opts executeOptions) (
 	// kinds they changed, their flows, their tenants' settings; the rest is
 	// as the plan read it.
 	emit(opts.Events, Event{Kind: EventVerify})
-	live, err := t.Client.ReadState(ctx, verifyReadOptions(pl, report.Done))
+	vopts := verifyReadOptions(pl, report.Done)
+	vopts.Progress = t.observe(PhaseVerify)
+	live, err := t.Client.ReadState(ctx, vopts)
 	if err != nil {
 		return res, fmt.Errorf("verify after apply: read %s: %w", t.Description, err)
 	}

@@ -87,6 +87,7 @@ func writeBackup(ctx context.Context, t *Target, store BackupStore, meta backup.
 	if files == nil {
 		opts.SnapshotFiles = &files
 	}
+	opts.Progress = t.observe(PhaseBackup)
 	live, err := t.Client.ReadState(ctx, opts)
 	if err != nil {
 		return backup.Entry{}, nil, fmt.Errorf("backup: %w", t.readError(err))

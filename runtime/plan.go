@@ -58,6 +58,7 @@ func readLive(ctx context.Context, t *Target, desired *descope.State) (*descope.
 	if opts.Project {
 		opts.SnapshotFiles = &files
 	}
+	opts.Progress = t.observe(PhaseRead)
 	live, err := t.Client.ReadState(ctx, opts)
 	if err != nil {
 		return nil, "", nil, t.readError(err)

@@ -43,6 +43,9 @@ type Target struct {
 	// Secrets resolve the secret() values plans send (nil: from the
 	// environment, no fingerprints known, no rotation).
 	Secrets *Secrets
+	// Observe, when set, gives the progress callback of each read of the
+	// live project, by phase (see ReadPhase); it may return nil.
+	Observe func(ReadPhase) func(mgmt.ReadProgress)
 
 	emulator *emulator.Emulator
 }

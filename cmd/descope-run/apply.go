@@ -160,7 +160,7 @@ func (f *Factory) applyDesired(ctx context.Context, target *runtime.Target, desi
 	if err != nil {
 		return failed(err)
 	}
-	var progress *progress
+	changed, endChanges := f.changes(target)
 	pol := runtime.Policy{
 		Operation: r.operation, Subject: r.subject, InputsDigest: r.inputsDigest,
 		Workspace: workspaceRoot(r.ws), ToolVersion: toolVersion(), Saved: r.saved,
@@ -176,7 +176,7 @@ func (f *Factory) applyDesired(ctx context.Context, target *runtime.Target, desi
 			case runtime.EventBackedUp:
 				fmt.Fprintf(out, "\nBacked up the project as %s (%s).\n", ev.Backup.ID, ev.Backup.Path)
 			case runtime.EventChange:
-				progress.event(ev.Change)
+				changed(ev.Change)
 			}
 		},
 	}
@@ -190,17 +190,9 @@ func (f *Factory) applyDesired(ctx context.Context, target *runtime.Target, desi
 			return confirm(ctx, io, r.operation, target.Description)
 		}
 	}
-	// The progress is drawn from the plan's changes, known once planned.
-	show := pol.Show
-	pol.Show = func(pl *runtime.Planned) error {
-		progress = newProgress(f.IO.ErrOut, f.IO.ErrTTY, len(pl.Plan.Changes), pl.Plan)
-		return show(pl)
-	}
 	outcome, err := runtime.Apply(ctx, target, desired, pol)
+	endChanges()
 	if outcome != nil {
-		if progress != nil {
-			progress.finish()
-		}
 		if outcome.Result != nil && !r.json {
 			reportResult(out, r.operation, outcome)
 		}

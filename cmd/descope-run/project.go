@@ -76,6 +76,7 @@ func (f *Factory) openTargetEnv(ws *runtime.Workspace, pinned string, getenv fun
 	if audit, err := f.auditLog(ws, "", t.BackupTarget()); err == nil {
 		t.Secrets.Ledger, _ = audit.(runtime.SecretLedger)
 	}
+	f.watch(t)
 	return t, nil
 }
 

@@ -95,6 +95,8 @@ type Factory struct {
 	command string
 	// shared holds the stores opened from a store URL, by URL and target.
 	shared map[[2]string]*backup.BlobStore
+	// display shows the progress of long phases (see progress).
+	display *progressDisplay
 }
 
 // Logger returns the logger configured by --log-level or DESCOPE_RUN_LOG.

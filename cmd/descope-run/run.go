@@ -230,7 +230,7 @@ func (r *scriptRun) apply(ctx context.Context, t *runtime.Target, desired *desco
 	} else {
 		pol.Retention = &retain
 	}
-	var progress *progress
+	changed, endChanges := f.changes(t)
 	check := pol.Show
 	pol.Show = func(pl *runtime.Planned) error {
 		if check != nil {
@@ -238,7 +238,6 @@ func (r *scriptRun) apply(ctx context.Context, t *runtime.Target, desired *desco
 				return err
 			}
 		}
-		progress = newProgress(f.IO.ErrOut, f.IO.ErrTTY, len(pl.Plan.Changes), pl.Plan)
 		return r.render(t, pl.Plan)
 	}
 	pol.Events = func(ev runtime.Event) {
@@ -254,7 +253,7 @@ func (r *scriptRun) apply(ctx context.Context, t *runtime.Target, desired *desco
 				fmt.Fprintf(r.show, "\nBacked up the project as %s (%s).\n", ev.Backup.ID, ev.Backup.Path)
 			}
 		case runtime.EventChange:
-			progress.event(ev.Change)
+			changed(ev.Change)
 		}
 	}
 	if !opts.AutoApprove {
@@ -269,10 +268,8 @@ func (r *scriptRun) apply(ctx context.Context, t *runtime.Target, desired *desco
 		}
 	}
 	outcome, err := runtime.Apply(ctx, t, desired, pol)
+	endChanges()
 	if outcome != nil {
-		if progress != nil {
-			progress.finish()
-		}
 		if outcome.Result != nil {
 			reportResult(r.show, backup.OperationApply, outcome)
 		}
@@ -309,24 +306,15 @@ func (r *scriptRun) showDryRun(t *runtime.Target, pl *runtime.Planned) error {
 	return nil
 }
 
-// progress draws a batch's progress line on a terminal.
+// progress shows a batch's progress as every long phase is shown
+// (progressDisplay): done counts the items finished, failed included.
 func (r *scriptRun) progress(total int) (func(done, failed int), func()) {
-	if !r.f.IO.ErrTTY {
+	ph := r.f.progress().start("Running the batch", nil)
+	if ph == nil {
 		return nil, nil
 	}
-	w := r.f.IO.ErrOut
-	var mu sync.Mutex
-	drawn := false
 	return func(done, failed int) {
-			mu.Lock()
-			defer mu.Unlock()
-			fmt.Fprintf(w, "\r\033[Kbatch: %d/%d done, %d failed", done, total, failed)
-			drawn = true
-		}, func() {
-			mu.Lock()
-			defer mu.Unlock()
-			if drawn {
-				fmt.Fprintln(w)
-			}
-		}
+		ph.barTo(done, total, "items")
+		ph.lines(done, total, "items", "run", "finished")
+	}, ph.end
 }

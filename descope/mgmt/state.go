@@ -54,6 +54,23 @@ type ReadOptions struct {
 	Known *descope.State
 	// Fresh are the kinds read again although Known holds them.
 	Fresh []descope.Kind
+	// Progress, when set, is told how far the read has got: once every
+	// fixed call has started, then after each call answered, and as the
+	// flow list and the tenant list bring the per-flow and per-tenant
+	// reads. It is never called concurrently, and should return quickly.
+	Progress func(ReadProgress)
+}
+
+// ReadProgress is how far a ReadState has got, for a progress display.
+type ReadProgress struct {
+	// Done counts the calls answered; Total the calls known so far, which
+	// grows when the flow list and the tenant list come back with the
+	// exports and settings reads they bring. Done reaches Total once the
+	// read is complete, and only then.
+	Done, Total int
+	// Settings and SettingsTotal count the tenant settings reads among
+	// them (one call per tenant: what makes a read long).
+	Settings, SettingsTotal int
 }
 
 // ReadState reads the live project at a fixed cost: one call each for all
@@ -66,6 +83,16 @@ type ReadOptions struct {
 // the requested ones only (and those Known holds).
 func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.State, error) {
 	g := newGroup(ctx, cmp.Or(max(opts.Concurrency, 0), 8))
+	tr := newReadTracker(opts.Progress)
+	// call runs one of the fixed calls, counted.
+	call := func(f func(ctx context.Context) error) {
+		tr.add(1, 0)
+		g.Go(func(ctx context.Context) error {
+			err := f(ctx)
+			tr.done(false)
+			return err
+		})
+	}
 	known := opts.Known
 	reuse := func(k descope.Kind) bool { return known != nil && !slices.Contains(opts.Fresh, k) }
 	var (
@@ -80,7 +107,7 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 	readSettings := func() {
 		lacking := slices.DeleteFunc(slices.Clone(s.Tenants), func(t *descope.Tenant) bool { return t.Settings != nil })
 		ids := selectIDs(opts.Settings, opts.AllSettings, lacking, func(t *descope.Tenant) string { return t.ID })
-		readEach(g, &mu, ids, settings, c.TenantSettings)
+		readEach(g, &mu, ids, settings, c.TenantSettings, tr, true)
 	}
 	// readSSO reads the configurations of the tenants asked for. Those
 	// Known holds are taken from it, unless SSO is read afresh: then the
@@ -100,14 +127,14 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 		lacking := slices.DeleteFunc(slices.Clone(s.Tenants), func(t *descope.Tenant) bool {
 			return slices.Contains(have, t.ID) || !asked(t.ID)
 		})
-		readEach(g, &mu, selectIDs(nil, true, lacking, func(t *descope.Tenant) string { return t.ID }), sso, c.LoadAllSSO)
+		readEach(g, &mu, selectIDs(nil, true, lacking, func(t *descope.Tenant) string { return t.ID }), sso, c.LoadAllSSO, tr, false)
 	}
 	if reuse(descope.KindTenant) {
 		s.Tenants = copyEach(known.Tenants)
 		readSettings()
 		readSSO()
 	} else {
-		g.Go(func(ctx context.Context) error {
+		call(func(ctx context.Context) error {
 			tenants, err := c.LoadAllTenants(ctx)
 			if err != nil {
 				return err
@@ -123,7 +150,7 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 	if reuse(descope.KindRole) {
 		s.Roles = slices.Clone(known.Roles)
 	} else {
-		g.Go(func(ctx context.Context) error {
+		call(func(ctx context.Context) error {
 			roles, err := c.LoadAllRoles(ctx)
 			for _, r := range roles {
 				s.Roles = append(s.Roles, r.Model())
@@ -134,7 +161,7 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 	if reuse(descope.KindPermission) {
 		s.Permissions = slices.Clone(known.Permissions)
 	} else {
-		g.Go(func(ctx context.Context) error {
+		call(func(ctx context.Context) error {
 			perms, err := c.LoadAllPermissions(ctx)
 			for _, p := range perms {
 				s.Permissions = append(s.Permissions, p.Model())
@@ -145,13 +172,13 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 	readDocs := func() {
 		lacking := slices.DeleteFunc(slices.Clone(s.Flows), func(f *descope.Flow) bool { return f.Document != nil })
 		ids := selectIDs(opts.Flows, opts.AllFlows, lacking, func(f *descope.Flow) string { return f.ID })
-		readEach(g, &mu, ids, docs, c.ExportFlow)
+		readEach(g, &mu, ids, docs, c.ExportFlow, tr, false)
 	}
 	if reuse(descope.KindFlow) {
 		s.Flows = copyEach(known.Flows)
 		readDocs()
 	} else {
-		g.Go(func(ctx context.Context) error {
+		call(func(ctx context.Context) error {
 			flows, err := c.ListFlows(ctx)
 			if err != nil {
 				return err
@@ -166,15 +193,16 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 	if reuse(descope.KindTheme) && known.Theme != nil {
 		s.Theme = known.Theme
 	} else if opts.Theme {
-		g.Go(func(ctx context.Context) (err error) { theme, err = c.ExportTheme(ctx); return err })
+		call(func(ctx context.Context) (err error) { theme, err = c.ExportTheme(ctx); return err })
 	}
 	snapshot := opts.Project && (!reuse(descope.KindProject) || known.Project == nil || opts.SnapshotFiles != nil)
 	if reuse(descope.KindProject) && !snapshot {
 		s.Project = known.Project
 	}
 	if snapshot {
-		g.Go(func(ctx context.Context) (err error) { files, err = c.ExportSnapshot(ctx); return err })
+		call(func(ctx context.Context) (err error) { files, err = c.ExportSnapshot(ctx); return err })
 	}
+	tr.start()
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("read project %s: %w", c.projectID, err)
 	}
@@ -238,8 +266,14 @@ func copyEach[T any](list []*T) []*T {
 }
 
 // readEach reads every id with read, concurrently under g, into out
-// (guarded by mu).
-func readEach[T any](g *group, mu *sync.Mutex, ids []string, out map[string]T, read func(context.Context, string) (T, error)) {
+// (guarded by mu), counting the calls with tr (settings reads when
+// settings).
+func readEach[T any](g *group, mu *sync.Mutex, ids []string, out map[string]T, read func(context.Context, string) (T, error), tr *readTracker, settings bool) {
+	if settings {
+		tr.add(len(ids), len(ids))
+	} else {
+		tr.add(len(ids), 0)
+	}
 	// A few workers share the ids, rather than a goroutine each: a plan of
 	// 10,000 tenants with settings would start 10,000.
 	var next atomic.Int64
@@ -254,11 +288,72 @@ func readEach[T any](g *group, mu *sync.Mutex, ids []string, out map[string]T, r
 				if err != nil {
 					return err
 				}
+				tr.done(settings)
 				mu.Lock()
 				out[ids[i]] = v
 				mu.Unlock()
 			}
 		})
+	}
+}
+
+// readTracker counts the calls of one ReadState for ReadOptions.Progress.
+// It is safe for concurrent use; a nil one counts nothing.
+type readTracker struct {
+	mu      sync.Mutex
+	fn      func(ReadProgress)
+	p       ReadProgress
+	started bool
+}
+
+func newReadTracker(fn func(ReadProgress)) *readTracker {
+	if fn == nil {
+		return nil
+	}
+	return &readTracker{fn: fn}
+}
+
+// add counts calls about to start, settings of them tenant settings reads.
+func (t *readTracker) add(calls, settings int) {
+	if t == nil || calls == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.p.Total += calls
+	t.p.SettingsTotal += settings
+	t.reportLocked()
+}
+
+// done counts a call answered (a tenant settings read when settings).
+func (t *readTracker) done(settings bool) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.p.Done++
+	if settings {
+		t.p.Settings++
+	}
+	t.reportLocked()
+}
+
+// start reports the progress so far, once every fixed call is counted:
+// until then Done could reach a Total that is not yet complete.
+func (t *readTracker) start() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.started = true
+	t.reportLocked()
+}
+
+func (t *readTracker) reportLocked() {
+	if t.started {
+		t.fn(t.p)
 	}
 }
 

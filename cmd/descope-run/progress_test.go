@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/descope-run/descope-run/descope/mgmt"
+)
+
+// paceEstimate depends on the pace alone: the bucket (the burst less one)
+// starts at once, the rest at the rate.
+func TestPaceEstimate(t *testing.T) {
+	tests := []struct {
+		rate mgmt.Rate
+		n    int
+		want string
+	}{
+		{mgmt.Rate{N: 200, Per: time.Minute}, 1000, ", about 4m0s at 200/60s"},
+		{mgmt.Rate{N: 200, Per: time.Minute}, 199, ""},
+		{mgmt.Rate{N: 10, Per: time.Second}, 60, ", about 5s at 10/1s"},
+		{mgmt.Unlimited, 1000, ""},
+	}
+	for _, tt := range tests {
+		if got := paceEstimate(mgmt.NewPacer(tt.rate, tt.rate.N), tt.n); got != tt.want {
+			t.Errorf("%s, %d calls: got %q, want %q", tt.rate, tt.n, got, tt.want)
+		}
+	}
+	if got := paceEstimate(nil, 1000); got != "" {
+		t.Errorf("no pacer: got %q, want none", got)
+	}
+}
+
+// Without a terminal a phase of plainMin or more prints a line when it
+// starts, at each quarter and at the end; a shorter one prints nothing.
+func TestProgressLines(t *testing.T) {
+	var out bytes.Buffer
+	d := &progressDisplay{w: &out}
+	ph := d.start("Backing up the project", mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 10))
+	for i := 0; i <= 60; i++ {
+		ph.lines(i, 60, "tenant settings", "read", "read")
+	}
+	if again := d.start("Reading the project", nil); again != nil {
+		t.Error("a phase started while another is shown")
+	}
+	ph.end()
+	short := d.start("Reading the project", nil)
+	for i := 0; i <= 49; i++ {
+		short.lines(i, 49, "tenant settings", "read", "read")
+	}
+	want := `Backing up the project: 60 tenant settings to read, about 5s at 10/1s.
+Backing up the project: 15 of 60 tenant settings read.
+Backing up the project: 30 of 60 tenant settings read.
+Backing up the project: 45 of 60 tenant settings read.
+Backing up the project: 60 of 60 tenant settings read.
+`
+	if got := out.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// On a terminal the bar is fed from several goroutines and taken off when
+// the phase ends, complete or not, without blocking.
+func TestProgressBar(t *testing.T) {
+	var out lockedBuffer
+	d := &progressDisplay{w: &out, tty: true}
+	for _, complete := range []bool{true, false} {
+		ph := d.start("Reading the project", mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 10))
+		var wg sync.WaitGroup
+		for g := 0; g < 4; g++ {
+			wg.Go(func() {
+				for i := 0; i < 25; i++ {
+					ph.barTo(g*25+i, 100, "calls")
+				}
+			})
+		}
+		wg.Wait()
+		if complete {
+			ph.barTo(100, 100, "calls")
+		}
+		d.end()
+		if ph.lines(100, 100, "calls", "read", "read"); out.String() != "" {
+			t.Errorf("plain lines on a terminal: %q", out.String())
+		}
+	}
+}
