@@ -125,11 +125,31 @@ func Eval(ctx context.Context, opts EvalOptions) (*Result, error) {
 	}, nil
 }
 
+// dirEntryError says that the entry script named is a directory, and
+// which .star files in it could be meant.
+func dirEntryError(dir string) error {
+	names, _ := filepath.Glob(filepath.Join(dir, "*.star"))
+	var configs []string
+	for _, n := range names {
+		if !strings.HasSuffix(n, "_test.star") {
+			configs = append(configs, n)
+		}
+	}
+	if len(configs) == 0 {
+		return fmt.Errorf("script %s is a directory, with no .star file: name a .star file", dir)
+	}
+	return fmt.Errorf("script %s is a directory: name a .star file, such as %s", dir, strings.Join(configs, " or "))
+}
+
 // openEntry opens the workspace of the entry script at path (as the user
 // wrote it) and returns the script's root-relative path.
 func openEntry(path string) (*Workspace, string, error) {
-	if _, err := os.Stat(path); err != nil {
+	info, err := os.Stat(path)
+	if err != nil {
 		return nil, "", fmt.Errorf("script %s: %w", path, err)
+	}
+	if info.IsDir() {
+		return nil, "", dirEntryError(path)
 	}
 	root, err := FindRoot(path)
 	if err != nil {
