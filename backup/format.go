@@ -66,6 +66,10 @@ type Backup struct {
 	Theme       *descope.Theme        `json:"theme"`
 	Roles       []*descope.Role       `json:"roles"`
 	Permissions []*descope.Permission `json:"permissions"`
+	// TenantAttributes are the tenant custom attribute definitions of the
+	// keys the tenants used (and any other the read asked for). Backups
+	// written before descope-run read them have none.
+	TenantAttributes []*descope.TenantAttribute `json:"tenant_attributes"`
 	// ProjectSettings is nil when the project itself was not read.
 	ProjectSettings *ProjectSettings `json:"project_settings"`
 	// SSO are the SSO configurations of the tenants in SSOTenants, the
@@ -115,6 +119,7 @@ func New(meta Metadata, live *descope.State) *Backup {
 		SSO:         s.SSO,
 		SSOTenants:  s.SSOTenants,
 	}
+	b.TenantAttributes = s.TenantAttributes
 	if p := s.Project; p != nil {
 		b.ProjectSettings = &ProjectSettings{Name: p.Name, Tags: p.Tags}
 	}
@@ -122,7 +127,8 @@ func New(meta Metadata, live *descope.State) *Backup {
 }
 
 // State returns the content of b as a State: its tenants, flows, theme,
-// roles, permissions and project (whose ID is Metadata.ProjectID). The State
+// roles, permissions, tenant attribute definitions and project (whose ID is
+// Metadata.ProjectID). The State
 // is a copy of b's objects, sharing only attribute values and documents, which
 // neither must modify.
 func (b *Backup) State() *descope.State {
@@ -135,6 +141,7 @@ func (b *Backup) State() *descope.State {
 		SSO:         b.SSO,
 		SSOTenants:  b.SSOTenants,
 	}
+	s.TenantAttributes = b.TenantAttributes
 	if ps := b.ProjectSettings; ps != nil {
 		s.Project = &descope.Project{ID: b.Metadata.ProjectID, Name: ps.Name, Tags: ps.Tags}
 	}
@@ -180,6 +187,7 @@ func marshal(b *Backup) ([]byte, error) {
 	c.Flows = nonNil(c.Flows)
 	c.Roles = nonNil(c.Roles)
 	c.Permissions = nonNil(c.Permissions)
+	c.TenantAttributes = nonNil(c.TenantAttributes)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

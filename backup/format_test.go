@@ -97,7 +97,7 @@ func TestEncodeLayout(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := []string{"metadata", "tenants", "flows", "theme", "roles", "permissions", "project_settings", "sso", "sso_tenants"}
+	want := []string{"metadata", "tenants", "flows", "theme", "roles", "permissions", "tenant_attributes", "project_settings", "sso", "sso_tenants"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("top-level keys = %q, want %q", keys, want)
 	}
@@ -149,7 +149,7 @@ func TestNew(t *testing.T) {
 	if got := b.Metadata.ProjectID; got != testProject {
 		t.Errorf("ProjectID = %q, want %q (from live)", got, testProject)
 	}
-	wantCounts := map[string]int{"tenant": 3, "flow": 2, "role": 2, "permission": 3, "theme": 1, "project": 1, "sso": 1}
+	wantCounts := map[string]int{"tenant": 3, "flow": 2, "role": 2, "permission": 3, "theme": 1, "project": 1, "sso": 1, "tenant_attribute": 2}
 	if !maps.Equal(b.Metadata.Counts, wantCounts) {
 		t.Errorf("Counts = %v, want %v", b.Metadata.Counts, wantCounts)
 	}

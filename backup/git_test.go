@@ -55,7 +55,7 @@ func TestGitHistory(t *testing.T) {
 	wantMsg := "restore: backup " + e.ID + " of project P2test by alice\n\n" +
 		"Reason: restore of " + old.ID + "\n" +
 		"Created: 2025-11-26T18:45:12Z\n" +
-		"Objects: flow=2 permission=3 project=1 role=2 sso=1 tenant=3 theme=1\n" +
+		"Objects: flow=2 permission=3 project=1 role=2 sso=1 tenant=3 tenant_attribute=2 theme=1\n" +
 		"File: P2test/20251126T184512.345Z_" + e.ID + ".json"
 	if got := gitOut(t, root, "log", "-1", "--format=%B"); got != wantMsg {
 		t.Errorf("commit message:\n%s\nwant:\n%s", got, wantMsg)

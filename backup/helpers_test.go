@@ -26,6 +26,10 @@ func sampleState() *descope.State {
 			{Name: "Tenant Admin", Description: descope.Ptr(""), Permissions: &[]string{"User Admin"}, Default: descope.Ptr(false), Private: descope.Ptr(false)},
 			{Name: "billing", Tenant: "acme", Permissions: &[]string{"billing.write", "billing.read"}, Default: descope.Ptr(true)},
 		},
+		TenantAttributes: []*descope.TenantAttribute{
+			{Key: "plan", DisplayName: descope.Ptr("Plan"), Type: "singleselect", Options: &[]string{"silver", "gold"}, ViewPermissions: &[]string{"billing.read"}},
+			{Key: "seats", Type: "number"},
+		},
 		Tenants: []*descope.Tenant{
 			{
 				ID: "acme-eu", Name: "Acme EU", Parent: descope.Ptr("acme"),

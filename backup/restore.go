@@ -51,6 +51,13 @@ func RestoreState(b *Backup, only []descope.Kind, prune bool) *descope.State {
 			fill(&r.Private, false)
 		}
 	}
+	if selected(descope.KindTenantAttribute) {
+		s.TenantAttributes = all.TenantAttributes
+		for _, a := range s.TenantAttributes {
+			fill(&a.Options, []string{})
+			fill(&a.ViewPermissions, []string{})
+		}
+	}
 	if selected(descope.KindPermission) {
 		s.Permissions = all.Permissions
 		for _, p := range s.Permissions {
@@ -119,9 +126,14 @@ func cloneState(s *descope.State) *descope.State {
 			r.Private = clonePtr(r.Private)
 		}),
 		Tenants: cloneEach(s.Tenants, cloneTenantFields),
-		Flows:   cloneEach(s.Flows, func(*descope.Flow) {}),
-		Owns:    cloneEach(s.Owns, func(*descope.Ownership) {}),
-		SSO:     cloneEach(s.SSO, func(x *descope.SSO) { *x = *x.Clone() }),
+		TenantAttributes: cloneEach(s.TenantAttributes, func(a *descope.TenantAttribute) {
+			a.DisplayName = clonePtr(a.DisplayName)
+			a.Options = cloneList(a.Options)
+			a.ViewPermissions = cloneList(a.ViewPermissions)
+		}),
+		Flows: cloneEach(s.Flows, func(*descope.Flow) {}),
+		Owns:  cloneEach(s.Owns, func(*descope.Ownership) {}),
+		SSO:   cloneEach(s.SSO, func(x *descope.SSO) { *x = *x.Clone() }),
 		// The tenants whose SSO configurations were read.
 		SSOTenants: slices.Clone(s.SSOTenants),
 	}

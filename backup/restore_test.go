@@ -26,7 +26,7 @@ func TestRestoreStateSelectsKinds(t *testing.T) {
 		{name: "everything", wantKinds: held},
 		{name: "everything, pruned", prune: true, wantKinds: held,
 			// SSO only of the tenants whose configurations the backup read
-			wantOwns: []string{"flow:*", "permission:*", "role:*", "sso:acme", "sso:acme/*", "sso:beta", "sso:beta/*", "tenant:*"}},
+			wantOwns: []string{"flow:*", "permission:*", "role:*", "sso:acme", "sso:acme/*", "sso:beta", "sso:beta/*", "tenant:*", "tenant_attribute:*"}},
 		{name: "tenants", only: []descope.Kind{descope.KindTenant}, wantKinds: []descope.Kind{descope.KindTenant}},
 		{name: "tenants and roles, pruned", only: []descope.Kind{descope.KindRole, descope.KindTenant}, prune: true,
 			wantKinds: []descope.Kind{descope.KindRole, descope.KindTenant},
@@ -55,6 +55,21 @@ func TestRestoreStateSelectsKinds(t *testing.T) {
 				t.Errorf("owns = %q, want %q", owns, tt.wantOwns)
 			}
 		})
+	}
+}
+
+func TestRestoreStateDefinitions(t *testing.T) {
+	s := RestoreState(New(testMeta(), sampleState()), []descope.Kind{descope.KindTenantAttribute}, false)
+	if len(s.TenantAttributes) != 2 || len(s.Tenants) != 0 {
+		t.Fatalf("definitions %d, tenants %d; want 2 and 0", len(s.TenantAttributes), len(s.Tenants))
+	}
+	// seats was backed up without its lists: a restore clears them.
+	seats := s.TenantAttribute("seats")
+	if seats.Options == nil || len(*seats.Options) != 0 || seats.ViewPermissions == nil || len(*seats.ViewPermissions) != 0 || seats.DisplayName != nil {
+		t.Errorf("seats = %+v: want empty options and view permissions, the display name left alone", seats)
+	}
+	if plan := s.TenantAttribute("plan"); *plan.DisplayName != "Plan" || (*plan.Options)[0] != "gold" {
+		t.Errorf("plan = %+v", plan)
 	}
 }
 

@@ -27,12 +27,14 @@ type Collector struct {
 	permissions map[string]*descope.Permission
 	flows       map[string]*descope.Flow
 	sso         map[string]*descope.SSO
+	attributes  map[string]*descope.TenantAttribute
 	owns        map[string]*descope.Ownership
 	// seq numbers the declarations in the order they were made, so that
 	// problems found later are reported in that order.
 	seq   map[any]int
 	order struct {
 		tenants, roles, permissions, flows, sso []string
+		attributes                              []string
 		owns                                    []string
 	}
 }
@@ -45,6 +47,7 @@ func NewCollector() *Collector {
 		permissions: make(map[string]*descope.Permission),
 		flows:       make(map[string]*descope.Flow),
 		sso:         make(map[string]*descope.SSO),
+		attributes:  make(map[string]*descope.TenantAttribute),
 		owns:        make(map[string]*descope.Ownership),
 		seq:         make(map[any]int),
 	}
@@ -192,6 +195,9 @@ func (c *Collector) State() (*descope.State, error) {
 	for _, k := range c.order.sso {
 		s.SSO = append(s.SSO, c.sso[k])
 	}
+	for _, k := range c.order.attributes {
+		s.TenantAttributes = append(s.TenantAttributes, c.attributes[k])
+	}
 	for _, k := range c.order.owns {
 		s.Owns = append(s.Owns, c.owns[k])
 	}
@@ -276,6 +282,10 @@ func (c *Collector) checkReferences(s *descope.State) []error {
 			domains[d] = x
 		}
 	}
+	c.checkTenantAttributes(s, func(d any, o descope.Origin, format string, args ...any) {
+		decl = d
+		fail(o, format, args...)
+	})
 	slices.SortStableFunc(problems, func(a, b found) int { return a.seq - b.seq })
 	errs := make([]error, len(problems))
 	for i, p := range problems {

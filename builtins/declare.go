@@ -226,8 +226,11 @@ func attributes(fn string, v starlark.Value) (*map[string]any, error) {
 	out := make(map[string]any, dict.Len())
 	for _, item := range dict.Items() {
 		k, ok := starlark.AsString(item[0])
+		if d, isDecl := item[0].(*Declared); isDecl && d.kind == descope.KindTenantAttribute {
+			k, ok = d.key, true
+		}
 		if !ok {
-			return nil, fmt.Errorf("%s: attribute key %s must be a string", fn, item[0])
+			return nil, fmt.Errorf("%s: attribute key %s must be a string (or a tenant_attribute)", fn, item[0])
 		}
 		if !attrKeyPattern.MatchString(k) {
 			return nil, fmt.Errorf("%s: attribute key %q must be 1 to 20 letters, digits, '_' or '-'", fn, k)

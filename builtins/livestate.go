@@ -288,6 +288,8 @@ func copyState(s *descope.State) *descope.State {
 		SSO:         slices.Clone(s.SSO),
 		SSOTenants:  slices.Clone(s.SSOTenants),
 		Owns:        slices.Clone(s.Owns),
+
+		TenantAttributes: slices.Clone(s.TenantAttributes),
 	}
 }
 
@@ -321,6 +323,8 @@ func declaredState(fn string, list starlark.Indexable) (*descope.State, error) {
 			s.Flows = append(s.Flows, o)
 		case *descope.SSO:
 			s.SSO = append(s.SSO, o)
+		case *descope.TenantAttribute:
+			s.TenantAttributes = append(s.TenantAttributes, o)
 		case *descope.Theme:
 			s.Theme = o
 		case *descope.Project:

@@ -193,6 +193,8 @@ func holds(x starlark.Value, s *descope.State, k descope.Kind) bool {
 		return len(s.Flows) > 0
 	case descope.KindSSO:
 		return len(s.SSO) > 0
+	case descope.KindTenantAttribute:
+		return len(s.TenantAttributes) > 0
 	}
 	return false
 }

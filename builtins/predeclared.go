@@ -25,7 +25,7 @@ func Config(c *Collector, files Files, vars *Vars) starlark.StringDict {
 	if vars == nil {
 		vars = NewVars(nil)
 	}
-	return starlark.StringDict{
+	names := starlark.StringDict{
 		"project":       starlark.NewBuiltin("project", d.project),
 		"tenant":        starlark.NewBuiltin("tenant", d.tenant),
 		"flow":          starlark.NewBuiltin("flow", d.flow),
@@ -48,4 +48,6 @@ func Config(c *Collector, files Files, vars *Vars) starlark.StringDict {
 		"math":          math.Module,
 		"struct":        starlark.NewBuiltin("struct", starlarkstruct.Make),
 	}
+	names["tenant_attribute"] = starlark.NewBuiltin("tenant_attribute", d.tenantAttribute)
+	return names
 }

@@ -81,7 +81,7 @@ func (v *liveProject) Attr(name string) (starlark.Value, error) {
 }
 
 // readableKinds are the kinds p.read(kinds) takes.
-var readableKinds = []string{"tenant", "role", "permission", "flow", "theme", "project"}
+var readableKinds = []string{"tenant", "role", "permission", "flow", "theme", "project", "tenant_attribute"}
 
 func (v *liveProject) read(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var kindsArg starlark.Value = starlark.None

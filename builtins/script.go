@@ -37,9 +37,10 @@ import (
 //	                        None) and where it is (a plan's Target line)
 //	p.read(kinds = None)
 //	    The live project as a state (kinds: a list of "tenant", "role",
-//	    "permission", "flow", "theme", "project"; default all): s.tenants,
-//	    s.roles, s.permissions, s.flows, s.theme, s.project, s.tenant(id),
-//	    s.role(name, tenant = None), s.permission(name), s.flow(id). Items
+//	    "permission", "flow", "theme", "project", "tenant_attribute";
+//	    default all): s.tenants, s.roles, s.permissions, s.flows, s.theme,
+//	    s.project, s.tenant_attributes, s.tenant(id), s.role(name, tenant =
+//	    None), s.permission(name), s.flow(id), s.tenant_attribute(key). Items
 //	    are read-only values whose fields are named like the keywords of
 //	    tenant(), role(), ... (t.id, t.name, t.domains, t.attributes,
 //	    t.enforce_sso, t.disabled, t.parent). The read is a fixed number of

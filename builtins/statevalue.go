@@ -24,11 +24,13 @@ import (
 //	s.tenants                       list of tenants, sorted by id
 //	s.flows                         list of flows, sorted by id
 //	s.sso                           list of SSO configurations, sorted by tenant then id
+//	s.tenant_attributes             list of tenant custom attribute definitions, sorted by key
 //	s.theme                         the theme, or None
 //	s.tenant(id)                    the tenant with that id, or None
 //	s.role(name, tenant = None)     the role, project-wide or of a tenant (a tenant value or id), or None
 //	s.permission(name)              the permission, or None
 //	s.flow(id)                      the flow, or None
+//	s.tenant_attribute(key)         the tenant custom attribute definition, or None
 //
 // Two states are equal (==) when their canonical JSON forms are: the same
 // objects with the same fields, wherever they were declared.
@@ -55,7 +57,7 @@ var (
 )
 
 // stateAttrs are the fields and methods of a StateValue, sorted.
-var stateAttrs = []string{"flow", "flows", "permission", "permissions", "project", "role", "roles", "sso", "tenant", "tenants", "theme"}
+var stateAttrs = []string{"flow", "flows", "permission", "permissions", "project", "role", "roles", "sso", "tenant", "tenant_attribute", "tenant_attributes", "tenants", "theme"}
 
 // NewStateValue returns the Starlark value of s. The value reads s as it is
 // now: s must not change afterwards. Objects come in canonical order, so
@@ -79,6 +81,7 @@ func NewStateValue(s *descope.State) *StateValue {
 	v.lists["tenants"] = v.index(descope.KindTenant, mapSlice(s.Tenants, tenantValue))
 	v.lists["flows"] = v.index(descope.KindFlow, mapSlice(s.Flows, flowValue))
 	v.lists["sso"] = v.index(descope.KindSSO, mapSlice(s.SSO, ssoValue))
+	v.lists["tenant_attributes"] = v.index(descope.KindTenantAttribute, mapSlice(s.TenantAttributes, tenantAttributeValue))
 	return v
 }
 
@@ -126,8 +129,10 @@ func (v *StateValue) Attr(name string) (starlark.Value, error) {
 		return v.project, nil
 	case "theme":
 		return v.theme, nil
-	case "permissions", "roles", "tenants", "flows", "sso":
+	case "permissions", "roles", "tenants", "flows", "sso", "tenant_attributes":
 		return v.lists[name], nil
+	case "tenant_attribute":
+		return v.lookup("state.tenant_attribute", descope.KindTenantAttribute, "key"), nil
 	case "tenant":
 		return v.lookup("state.tenant", descope.KindTenant, "id"), nil
 	case "permission":

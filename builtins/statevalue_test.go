@@ -33,7 +33,7 @@ assert.eq((s.tenants, s.roles, s.permissions, s.flows), ([], [], [], []))
 assert.eq((s.project, s.theme), (None, None))
 assert.eq(s.tenant("x"), None)
 assert.eq(str(s), "state(0 permissions, 0 roles, 0 tenants, 0 flows)")
-assert.eq(dir(s), ["flow", "flows", "permission", "permissions", "project", "role", "roles", "sso", "tenant", "tenants", "theme"])
+assert.eq(dir(s), ["flow", "flows", "permission", "permissions", "project", "role", "roles", "sso", "tenant", "tenant_attribute", "tenant_attributes", "tenants", "theme"])
 `},
 		{"objects in canonical order, as the values declarations return", `
 b = tenant(id = "b", name = "B", domains = ["z.com", "a.com"])
@@ -65,6 +65,12 @@ assert.eq([r.tenant for r in s.roles], [None, "acme"])
 assert.eq(s.flow("login").document["flowId"], "login")
 assert.eq(s.flow("login").src, "flows/login.json")
 assert.eq(s.theme.document["componentsVersion"], "1.0")
+tier = tenant_attribute("tier", type = "number")
+s2 = state()
+assert.eq(s2.tenant_attribute("tier"), tier)
+assert.eq(s2.tenant_attribute(tier).type, "number")
+assert.eq(s2.tenant_attribute("nope"), None)
+assert.eq([a.key for a in s2.tenant_attributes], ["tier"])
 `},
 		{"states compare by content", `
 s1 = state()

@@ -32,6 +32,11 @@ import (
 //     A tenant's delete or replace deletes its SSO configurations too: the
 //     plan deletes the undeclared ones first and creates the declared ones
 //     again.
+//   - Tenant custom attribute definitions compare field by field
+//     ("displayName", "options", "viewPermissions"); a new "type" replaces
+//     the definition, since the API cannot change it in place (a replace
+//     drops every tenant's value of the key: runtime refuses one while a
+//     tenant uses the key).
 //   - Flow and theme documents compare as JSON trees after NormalizeDocument.
 //     Paths name map keys; arrays whose elements all carry a distinct
 //     "screenId" or "id" are matched by it (the path segment is the id, and a
@@ -43,7 +48,8 @@ import (
 //     exist live, while a role of the same name in another scope is deleted
 //     under an own("role") claim, replaces that role (the API cannot move a
 //     role between scopes).
-//   - Only own() claims delete: a live tenant, flow, role or permission that
+//   - Only own() claims delete: a live tenant, flow, role, permission, SSO
+//     configuration or tenant attribute definition that
 //     the configuration does not declare is deleted when a claim of its kind
 //     matches its id (a role's Key, a permission's name). Built-in flows and
 //     the preconfigured role and permissions are never deleted. Every other
@@ -58,7 +64,9 @@ import (
 //     creates before the tenants whose default roles and the flows and theme
 //     whose references.roles name them; tenant creates before their tenant
 //     roles, their SSO configurations and their children; role creates
-//     before the SSO configurations that map groups to them; on delete,
+//     before the SSO configurations that map groups to them; tenant
+//     attribute definitions before the tenants that set their keys, and
+//     after the tenants that stop using them on delete; on delete,
 //     children, tenant roles and SSO configurations before their tenant;
 //     and every update of an object that uses a role or
 //     permission, or removal of such an object, before that role's or
@@ -87,6 +95,7 @@ func Diff(live, desired *State) *Plan {
 	diffKind(d, permissionSpec, live.Permissions, desired.Permissions)
 	diffKind(d, roleSpec, live.Roles, desired.Roles)
 	d.pairRoleReplaces()
+	diffKind(d, tenantAttributeSpec, live.TenantAttributes, desired.TenantAttributes)
 	diffKind(d, tenantSpec, live.Tenants, desired.Tenants)
 	d.cascadeTenantRoles(live)
 	diffKind(d, ssoSpec(desired), live.SSO, desired.SSO)

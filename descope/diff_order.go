@@ -2,6 +2,7 @@ package descope
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,9 +126,16 @@ func stepDeps(changes []*Change) map[string][]string {
 			if c.Action != ActionUpdate && deref(after.Parent) != "" {
 				needs(c, ChangeID(KindTenant, *after.Parent))
 			}
+			for _, k := range tenantAttributeKeys(c) {
+				needs(c, ChangeID(KindTenantAttribute, k))
+			}
 		case *Flow, *Theme:
 			for _, r := range referencedRoles(document(after)) {
 				needs(c, ChangeID(KindRole, r))
+			}
+		case *TenantAttribute:
+			for _, p := range deref(after.ViewPermissions) {
+				needs(c, ChangeID(KindPermission, p))
 			}
 		case *SSO:
 			needs(c, ChangeID(KindTenant, after.Tenant))
@@ -161,6 +169,20 @@ func stepDeps(changes []*Change) map[string][]string {
 			if c.Action != ActionUpdate && deref(before.Parent) != "" {
 				// A sub-tenant goes before its parent does.
 				stopsUsing(c, step, ChangeID(KindTenant, *before.Parent))
+			}
+			// A definition goes after the tenants that stop using its key.
+			attrStep := step
+			if c.Action == ActionReplace && c.After.(*Tenant).Attributes == nil {
+				attrStep = c.ID
+			}
+			if before.Attributes != nil {
+				for k := range *before.Attributes {
+					stopsUsing(c, attrStep, ChangeID(KindTenantAttribute, k))
+				}
+			}
+		case *TenantAttribute:
+			for _, p := range deref(before.ViewPermissions) {
+				stopsUsing(c, step, ChangeID(KindPermission, p))
 			}
 		case *Flow, *Theme:
 			for _, r := range referencedRoles(document(before)) {
@@ -234,9 +256,28 @@ func (d *differ) link(live *State) map[string][]string {
 	return deps
 }
 
-// objectKey returns the key of a *Role, *Tenant, *Permission, *Flow or *SSO.
+// tenantAttributeKeys returns the custom attribute keys the tenant that c
+// creates or updates holds once c is done: the desired ones, or those a
+// replace carries over from the live tenant when the config leaves them
+// unset.
+func tenantAttributeKeys(c *Change) []string {
+	after := c.After.(*Tenant)
+	attrs := after.Attributes
+	if before, ok := c.Before.(*Tenant); ok && attrs == nil && c.Action == ActionReplace {
+		attrs = before.Attributes
+	}
+	if attrs == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(*attrs))
+}
+
+// objectKey returns the key of a *Role, *Tenant, *Permission, *Flow, *SSO
+// or *TenantAttribute.
 func objectKey(obj any) string {
 	switch o := obj.(type) {
+	case *TenantAttribute:
+		return o.Key
 	case *Role:
 		return o.Key()
 	case *Tenant:

@@ -24,6 +24,10 @@ type State struct {
 	// configurations were read (one call each): SSO holds all of theirs
 	// and nothing of the others.
 	SSOTenants []string `json:"-"`
+	// TenantAttributes are the tenant custom attribute definitions. A live
+	// State holds those of the keys its tenants use and of the keys a plan
+	// asked for (the API reads them one key at a time).
+	TenantAttributes []*TenantAttribute `json:"tenantAttributes,omitempty"`
 	// Owns are the ownership claims of a desired State; a live State has none.
 	Owns []*Ownership `json:"own,omitempty"`
 }
@@ -41,6 +45,7 @@ func (s *State) Normalize() {
 		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(a.Name, b.Name))
 	})
 	slices.SortFunc(s.Tenants, func(a, b *Tenant) int { return cmp.Compare(a.ID, b.ID) })
+	normalizeTenantAttributes(s.TenantAttributes)
 	slices.SortFunc(s.Flows, func(a, b *Flow) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortFunc(s.SSO, func(a, b *SSO) int {
 		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(a.ID, b.ID))
@@ -152,6 +157,9 @@ func (s *State) Count() map[Kind]int {
 	}
 	if len(s.SSO) > 0 {
 		c[KindSSO] = len(s.SSO)
+	}
+	if len(s.TenantAttributes) > 0 {
+		c[KindTenantAttribute] = len(s.TenantAttributes)
 	}
 	if s.Theme != nil {
 		c[KindTheme] = 1

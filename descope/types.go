@@ -18,14 +18,16 @@ const (
 	KindRole       Kind = "role"
 	KindPermission Kind = "permission"
 	KindSSO        Kind = "sso"
+	// KindTenantAttribute is a tenant custom attribute definition.
+	KindTenantAttribute Kind = "tenant_attribute"
 )
 
 // Kinds lists every kind in the order plans present them.
-var Kinds = []Kind{KindProject, KindPermission, KindRole, KindTenant, KindSSO, KindFlow, KindTheme}
+var Kinds = []Kind{KindProject, KindPermission, KindRole, KindTenantAttribute, KindTenant, KindSSO, KindFlow, KindTheme}
 
 // OwnableKinds lists the kinds that own() accepts: those whose live objects a
 // config may claim and so delete.
-var OwnableKinds = []Kind{KindTenant, KindFlow, KindRole, KindPermission, KindSSO}
+var OwnableKinds = []Kind{KindTenant, KindFlow, KindRole, KindPermission, KindSSO, KindTenantAttribute}
 
 // Origin records where a declaration was made: its Starlark call stack,
 // innermost frame first, each "file:line:col: in fn". Origins never reach the

@@ -232,6 +232,8 @@ func (w *writer) work(c *descope.Change) (work, error) {
 		do, calls = func(ctx context.Context) error { return w.c.ImportTheme(ctx, after.Document) }, 1
 	case descope.KindProject:
 		do, calls, err = w.project(c)
+	case descope.KindTenantAttribute:
+		return w.tenantAttribute(c), nil
 	default:
 		err = fmt.Errorf("%s: unknown kind %q", c.ID, c.Kind)
 	}

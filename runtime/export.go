@@ -247,6 +247,9 @@ func (m *exportModel) counts(kinds map[descope.Kind]bool) map[descope.Kind]int {
 	if len(m.project.args) > 1 {
 		c[descope.KindProject] = 1
 	}
+	if len(m.attributes) > 0 {
+		c[descope.KindTenantAttribute] = len(m.attributes)
+	}
 	if m.theme != nil {
 		c[descope.KindTheme] = 1
 	}

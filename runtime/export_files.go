@@ -98,6 +98,11 @@ func entryScript(m *exportModel, defaults []arg, asData bool) string {
 		}
 		writeCalls(&b, m.roles)
 	}
+	if len(m.attributes) > 0 {
+		b.WriteString("\n")
+		writeComment(&b, "", "Tenant custom attribute definitions: a tenant may set a key in its attributes once the project defines it.")
+		writeCalls(&b, m.attributes)
+	}
 	switch {
 	case asData:
 		b.WriteString("\n")

@@ -186,7 +186,7 @@ func TestParseKinds(t *testing.T) {
 		t.Errorf("ParseKinds = %v, %v; want [tenant flow]", got, err)
 	}
 	_, err = ParseKinds([]string{"tenants"})
-	want := `unknown kind "tenants" (did you mean "tenant"?): the kinds are project, permission, role, tenant, sso, flow, theme`
+	want := `unknown kind "tenants" (did you mean "tenant"?): the kinds are project, permission, role, tenant_attribute, tenant, sso, flow, theme`
 	if err == nil || err.Error() != want {
 		t.Errorf("ParseKinds(tenants) error = %v, want %s", err, want)
 	}

@@ -21,6 +21,9 @@ type Planned struct {
 	// Fingerprint is the sha256 of the canonical form of the live objects read:
 	// a saved plan is stale when a new read gives another.
 	Fingerprint string
+	// Notes say what the reader of the plan should know that is not a
+	// change (a local project that defines attribute keys on first use).
+	Notes []string
 	// snapshot is the project snapshot's files when the plan read the
 	// project (a backup keeps them), else nil.
 	snapshot map[string]any
@@ -33,9 +36,11 @@ type Planned struct {
 // project: everything that is one call per kind, plus the export of each
 // declared flow, the settings of each tenant that declares settings, the
 // SSO configurations of each tenant whose SSO is declared or claimed, the
-// theme when declared, and the project when its name or tags are.
+// definition of each tenant custom attribute key that desired names (and
+// of each key the live tenants use), the theme when declared, and the
+// project when its name or tags are.
 func ReadOptionsFor(desired *descope.State) mgmt.ReadOptions {
-	var opts mgmt.ReadOptions
+	opts := mgmt.ReadOptions{TenantAttributes: attributeReadKeys(desired)}
 	for _, f := range desired.Flows {
 		opts.Flows = append(opts.Flows, f.ID)
 	}
@@ -96,11 +101,13 @@ func MakePlan(ctx context.Context, t *Target, desired *descope.State) (*Planned,
 	if err := CheckProject(desired, t); err != nil {
 		return nil, err
 	}
+	if t.emulator != nil {
+		// A config that declares definitions gets a local project as
+		// strict as Descope; one that declares none, the old behaviour.
+		t.emulator.SetAttributesDefinedOnUse(len(desired.TenantAttributes) == 0)
+	}
 	live, fp, files, err := readLive(ctx, t, desired)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkTenantAttributes(ctx, t, live, desired); err != nil {
 		return nil, err
 	}
 	diffed, err := t.markSecrets(ctx, desired, live)
@@ -109,6 +116,10 @@ func MakePlan(ctx context.Context, t *Target, desired *descope.State) (*Planned,
 	}
 	plan := descope.Diff(live, diffed)
 	if err := checkSSORoles(live, desired, plan); err != nil {
+		return nil, err
+	}
+	note, err := checkTenantAttributes(t, live, desired, plan)
+	if err != nil {
 		return nil, err
 	}
 	values, err := t.secretValues(plan)
@@ -120,7 +131,11 @@ func MakePlan(ctx context.Context, t *Target, desired *descope.State) (*Planned,
 			"(Descope never makes one: the project data is damaged); leave them out of the own() claims, or repair the project and plan again",
 			t.Description, quoteChain(cycle))
 	}
-	return &Planned{Desired: desired, Live: live, Plan: plan, Fingerprint: fp, snapshot: files, secrets: values}, nil
+	pl := &Planned{Desired: desired, Live: live, Plan: plan, Fingerprint: fp, snapshot: files, secrets: values}
+	if note != "" {
+		pl.Notes = append(pl.Notes, note)
+	}
+	return pl, nil
 }
 
 // quoteChain renders ids as "a" -> "b" -> "a".

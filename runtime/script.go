@@ -298,6 +298,9 @@ func (p *scriptProject) Read(ctx context.Context, kinds []descope.Kind) (*descop
 	if want(descope.KindPermission) {
 		s.Permissions = live.Permissions
 	}
+	if want(descope.KindTenantAttribute) {
+		s.TenantAttributes = live.TenantAttributes
+	}
 	if want(descope.KindFlow) {
 		s.Flows = live.Flows
 	}

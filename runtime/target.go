@@ -144,8 +144,10 @@ func openLocal(ws *Workspace, opts TargetOptions, logger hclog.Logger) (*Target,
 		emulator.WithStateFile(path),
 		emulator.WithRateLimit(0, 0), // the local project never throttles
 		emulator.WithRequestLogLimit(1),
-		// Configs cannot declare tenant custom attribute definitions yet,
-		// so the local project defines a key when a tenant first uses it.
+		// A key is defined when a tenant first uses it, for configs that
+		// declare no tenant_attribute() (and so that a journal written
+		// that way replays); MakePlan turns it off for a config that
+		// declares definitions (see attributes.go).
 		emulator.WithAttributesDefinedOnUse(),
 		// Every write is journaled and synced before it is answered; Close
 		// folds the journal into the file.

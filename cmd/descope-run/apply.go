@@ -168,7 +168,7 @@ func (f *Factory) applyDesired(ctx context.Context, target *runtime.Target, desi
 		Parallel: r.parallel, Now: f.Now,
 		Show: func(pl *runtime.Planned) error {
 			return render.Text(out, pl.Plan, render.TextOptions{
-				Color: f.Color(outTTY), Header: "Target: " + target.Description,
+				Color: f.Color(outTTY), Header: planHeader(target, pl),
 			})
 		},
 		Events: func(ev runtime.Event) {

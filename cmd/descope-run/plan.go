@@ -74,6 +74,16 @@ DESCOPE_MANAGEMENT_KEY), else the workspace's local project.`,
 	return cmd
 }
 
+// planHeader is what a plan's text starts with: its target, then a line
+// per note of the plan (runtime.Planned.Notes).
+func planHeader(t *runtime.Target, pl *runtime.Planned) string {
+	h := "Target: " + t.Description
+	for _, n := range pl.Notes {
+		h += "\nNote: " + n
+	}
+	return h
+}
+
 // planFormats are the values of plan --format.
 var planFormats = []string{"text", "json", "markdown"}
 
@@ -97,7 +107,7 @@ func runPlan(cmd *cobra.Command, opts *PlanOptions) error {
 		return err
 	}
 	out := f.IO.Out
-	header := "Target: " + target.Description
+	header := planHeader(target, planned)
 	switch opts.Format {
 	case "json":
 		err = render.JSON(out, planned.Plan, render.JSONMeta{

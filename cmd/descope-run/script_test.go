@@ -200,6 +200,8 @@ func onlyKind(st *descope.State, k descope.Kind) *descope.State {
 		out.Project = st.Project
 	case descope.KindSSO:
 		out.SSO = st.SSO
+	case descope.KindTenantAttribute:
+		out.TenantAttributes = st.TenantAttributes
 	}
 	return out
 }

@@ -43,7 +43,7 @@ import (
 // defined), and a state file from before definitions were kept gets
 // definitions for the keys its tenants use (see store.repair). With
 // WithAttributesDefinedOnUse, a key is defined when a tenant first uses it,
-// as the local project does until configs can declare definitions.
+// as the local project does for a config that declares no definition.
 
 // tenantAttribute is a definition, as POST takes it and GET answers it.
 type tenantAttribute struct {
@@ -156,6 +156,15 @@ func (st *store) attributeUser(key string) string {
 		}
 	}
 	return ""
+}
+
+// SetAttributesDefinedOnUse turns on or off the definition of a tenant
+// custom attribute key when a tenant first uses it (see
+// WithAttributesDefinedOnUse) for the requests that follow.
+func (e *Emulator) SetAttributesDefinedOnUse(on bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.attributesOnUse = on
 }
 
 // DefineTenantAttribute defines a tenant custom attribute (or overwrites

@@ -127,7 +127,9 @@ func WithRequestLogLimit(n int) Option {
 // WithAttributesDefinedOnUse defines a tenant custom attribute key when a
 // tenant first uses it, with a type guessed from its value, instead of
 // refusing a key no definition names as Descope does (see attributes.go).
-// The local project uses it until configs can declare definitions.
+// The local project opens with it, so that its journal replays, and turns
+// it off for a config that declares definitions
+// (SetAttributesDefinedOnUse).
 func WithAttributesDefinedOnUse() Option {
 	return func(c *config) { c.attributesOnUse = true }
 }

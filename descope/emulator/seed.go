@@ -53,6 +53,11 @@ func (e *Emulator) seedInto(st *store, s *descope.State) error {
 			return fmt.Errorf("permission %q: %w", p.Name, err)
 		}
 	}
+	for _, a := range s.TenantAttributes {
+		if err := seedTenantAttribute(st, a); err != nil {
+			return fmt.Errorf("tenant attribute %q: %w", a.Key, err)
+		}
+	}
 	tenants, err := parentsFirst(s.Tenants)
 	if err != nil {
 		return err
@@ -127,6 +132,23 @@ func seedPermission(st *store, p *descope.Permission, ids *idSource) error {
 		return nil
 	}
 	return st.createPermission(permissionRequest{Name: p.Name, Description: deref(p.Description)}, ids)
+}
+
+// seedTenantAttribute defines a, as POST /v1/mgmt/tenant/attribute does;
+// a display name left unset is the key.
+func seedTenantAttribute(st *store, in *descope.TenantAttribute) error {
+	a := &tenantAttribute{
+		Name: in.Key, DisplayName: deref(in.DisplayName), Type: in.Type,
+		Options: nonNil(derefSlice(in.Options)), ViewPermissions: nonNil(derefSlice(in.ViewPermissions)),
+	}
+	if a.DisplayName == "" {
+		a.DisplayName = a.Name
+	}
+	if err := a.check(); err != nil {
+		return err
+	}
+	st.TenantAttributes[a.Name] = a
+	return nil
 }
 
 func seedTenant(st *store, in *descope.Tenant, now time.Time, ids *idSource) error {
@@ -259,8 +281,20 @@ func (e *Emulator) State() *descope.State {
 		f := st.Flows[id]
 		s.Flows = append(s.Flows, &descope.Flow{ID: f.ID, Name: f.name(), Document: plain(f.exportDoc()).(map[string]any)})
 	}
+	for _, a := range st.TenantAttributes {
+		s.TenantAttributes = append(s.TenantAttributes, a.model())
+	}
 	s.Normalize()
 	return s
+}
+
+// model returns a as a live descope.TenantAttribute.
+func (a *tenantAttribute) model() *descope.TenantAttribute {
+	return &descope.TenantAttribute{
+		Key: a.Name, DisplayName: descope.Ptr(a.DisplayName), Type: a.Type,
+		Options:         descope.Ptr(slices.Clone(nonNil(a.Options))),
+		ViewPermissions: descope.Ptr(slices.Clone(nonNil(a.ViewPermissions))),
+	}
 }
 
 // The conversions below turn the store into descope.State the way the

@@ -1,10 +1,14 @@
 package mgmt
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+
+	"github.com/descope-run/descope-run/descope"
 )
 
 // TenantAttribute is a tenant custom attribute definition: a key tenants
@@ -68,4 +72,47 @@ func (c *Client) DeleteTenantAttribute(ctx context.Context, name string) error {
 		return fmt.Errorf("%s: %w: empty name", op, ErrInvalidArgument)
 	}
 	return c.do(ctx, &call{op: op, method: http.MethodDelete, path: tenantAttributePath, query: url.Values{"name": {name}}, kind: kindWrite})
+}
+
+// Model returns a as a live descope.TenantAttribute, every field set.
+func (a *TenantAttribute) Model() *descope.TenantAttribute {
+	return &descope.TenantAttribute{
+		Key:             a.Name,
+		DisplayName:     descope.Ptr(a.DisplayName),
+		Type:            a.Type,
+		Options:         descope.Ptr(slices.Clone(nonNil(a.Options))),
+		ViewPermissions: descope.Ptr(slices.Clone(nonNil(a.ViewPermissions))),
+	}
+}
+
+// TenantAttributeFromModel returns the definition to write for want: its
+// fields, and for those it leaves unset the live definition's (live may be
+// nil), since POST overwrites the whole definition. A create without a
+// display name uses the key.
+func TenantAttributeFromModel(want, live *descope.TenantAttribute) *TenantAttribute {
+	a := &TenantAttribute{Name: want.Key, DisplayName: want.Key, Type: want.Type, Options: []string{}, ViewPermissions: []string{}}
+	if live != nil {
+		a.DisplayName = cmp.Or(deref(live.DisplayName), want.Key)
+		a.Options = slices.Clone(deref(live.Options))
+		a.ViewPermissions = slices.Clone(deref(live.ViewPermissions))
+	}
+	if want.DisplayName != nil {
+		a.DisplayName = *want.DisplayName
+	}
+	if want.Options != nil {
+		a.Options = slices.Clone(*want.Options)
+	}
+	if want.ViewPermissions != nil {
+		a.ViewPermissions = slices.Clone(*want.ViewPermissions)
+	}
+	a.Options, a.ViewPermissions = nonNil(a.Options), nonNil(a.ViewPermissions)
+	return a
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

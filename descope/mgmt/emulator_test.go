@@ -119,8 +119,28 @@ func TestContractWithEmulator(t *testing.T) {
 			}
 			return err
 		}},
+		{"tenant attribute set", func() error {
+			return c.SetTenantAttribute(ctx, &mgmt.TenantAttribute{Name: "tier", DisplayName: "Tier", Type: "singleselect", Options: []string{"gold", "silver"}, ViewPermissions: []string{"read"}})
+		}},
+		{"tenant attribute set (overwrite, from the model)", func() error {
+			live, err := c.LoadTenantAttribute(ctx, "tier")
+			if err != nil {
+				return err
+			}
+			return c.SetTenantAttribute(ctx, mgmt.TenantAttributeFromModel(&descope.TenantAttribute{Key: "tier", Type: "singleselect", Options: &[]string{"gold", "silver", "bronze"}}, live.Model()))
+		}},
+		{"tenant attribute set unused", func() error {
+			return c.SetTenantAttribute(ctx, &mgmt.TenantAttribute{Name: "region", Type: "string"})
+		}},
+		{"tenant attribute load", func() error {
+			a, err := c.LoadTenantAttribute(ctx, "tier")
+			if err == nil && (a == nil || a.DisplayName != "Tier" || len(a.Options) != 3 || !slices.Equal(a.ViewPermissions, []string{"read"})) {
+				err = fmt.Errorf("loaded %+v", a)
+			}
+			return err
+		}},
 		{"tenant create with id", func() error {
-			_, err := c.CreateTenant(ctx, &mgmt.Tenant{ID: "globex", Name: "Globex", SelfProvisioningDomains: []string{"globex.com"}})
+			_, err := c.CreateTenant(ctx, &mgmt.Tenant{ID: "globex", Name: "Globex", SelfProvisioningDomains: []string{"globex.com"}, CustomAttributes: map[string]any{"tier": "gold"}})
 			return err
 		}},
 		{"tenant create child", func() error {
@@ -184,12 +204,15 @@ func TestContractWithEmulator(t *testing.T) {
 			return err
 		}},
 		{"read state", func() error {
-			s, err := c.ReadState(ctx, everything)
+			opts := everything
+			opts.TenantAttributes = []string{"region"} // not used by a tenant: read when asked for
+			s, err := c.ReadState(ctx, opts)
 			if err == nil {
 				sameState(t, s, srv.State())
 			}
 			return err
 		}},
+		{"tenant attribute delete", func() error { return c.DeleteTenantAttribute(ctx, "region") }},
 		{"flow delete", func() error { return c.DeleteFlows(ctx, []string{"sign-in-copy"}) }},
 		{"tenant role delete", func() error { return c.DeleteRole(ctx, "Local", "globex") }},
 		{"role delete batch", func() error { return c.DeleteRoles(ctx, "", []string{"Writer", "Auditor"}) }},
@@ -199,6 +222,7 @@ func TestContractWithEmulator(t *testing.T) {
 		{"tenant delete child", func() error { return c.DeleteTenant(ctx, "globex-eu", false) }},
 		{"tenant delete", func() error { return c.DeleteTenant(ctx, "globex", true) }},
 		{"tenant delete generated", func() error { return c.DeleteTenant(ctx, acmeID, false) }},
+		{"tenant attribute delete once unused", func() error { return c.DeleteTenantAttribute(ctx, "tier") }},
 		{"read state again", func() error {
 			s, err := c.ReadState(ctx, everything)
 			if err == nil {

@@ -33,6 +33,11 @@ type ReadOptions struct {
 	SSO       []string
 	SSOClaims []*descope.Ownership
 	AllSSO    bool
+	// TenantAttributes are the keys of the tenant custom attribute
+	// definitions to read besides those of the keys the live tenants use
+	// (which are always read). The API reads definitions one key at a time;
+	// a key the project does not define is skipped.
+	TenantAttributes []string
 	// Theme exports the project theme.
 	Theme bool
 	// Project reads the project's name and tags from a snapshot export: one
@@ -76,8 +81,10 @@ type ReadProgress struct {
 // ReadState reads the live project at a fixed cost: one call each for all
 // tenants, all roles, all permissions and the flow list, one theme export
 // (opts.Theme), one export per requested flow, one settings read per
-// requested tenant, one snapshot export (opts.Project), and never one call
-// per tenant otherwise; with opts.Known, only what Known lacks. Independent
+// requested tenant, one definition read per tenant custom attribute key
+// that the tenants use or opts names (the API has no call that lists
+// them), one snapshot export (opts.Project), and never one call per tenant
+// otherwise; with opts.Known, only what Known lacks. Independent
 // reads run in parallel. Every optional field of the objects read is set, as
 // a live State is complete; Flow documents and tenant Settings are set for
 // the requested ones only (and those Known holds).
@@ -101,8 +108,10 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 		docs     = map[string]map[string]any{}
 		settings = map[string]*TenantSettings{}
 		sso      = map[string][]*SSOSettings{}
-		theme    map[string]any
-		files    map[string]any
+		// definitions holds nil for a key the project does not define.
+		definitions = map[string]*TenantAttribute{}
+		theme       map[string]any
+		files       map[string]any
 	)
 	readSettings := func() {
 		lacking := slices.DeleteFunc(slices.Clone(s.Tenants), func(t *descope.Tenant) bool { return t.Settings != nil })
@@ -129,10 +138,24 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 		})
 		readEach(g, &mu, selectIDs(nil, true, lacking, func(t *descope.Tenant) string { return t.ID }), sso, c.LoadAllSSO, tr, false)
 	}
+	// Definitions are read once the tenants are known: those of the keys
+	// they use, and those asked for.
+	readDefinitions := func() {
+		if reuse(descope.KindTenantAttribute) {
+			return
+		}
+		keys := slices.Concat((&descope.State{Tenants: s.Tenants}).AttributeKeys(), opts.TenantAttributes)
+		slices.Sort(keys)
+		readEach(g, &mu, slices.Compact(keys), definitions, c.LoadTenantAttribute)
+	}
+	if reuse(descope.KindTenantAttribute) {
+		s.TenantAttributes = copyEach(known.TenantAttributes)
+	}
 	if reuse(descope.KindTenant) {
 		s.Tenants = copyEach(known.Tenants)
 		readSettings()
 		readSSO()
+		readDefinitions()
 	} else {
 		call(func(ctx context.Context) error {
 			tenants, err := c.LoadAllTenants(ctx)
@@ -144,6 +167,7 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 			}
 			readSettings()
 			readSSO()
+			readDefinitions()
 			return nil
 		})
 	}
@@ -216,6 +240,11 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 		s.SSOTenants = append(s.SSOTenants, id)
 		for _, x := range sso[id] {
 			s.SSO = append(s.SSO, x.Model(id))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(definitions)) {
+		if a := definitions[k]; a != nil {
+			s.TenantAttributes = append(s.TenantAttributes, a.Model())
 		}
 	}
 	for _, f := range s.Flows {

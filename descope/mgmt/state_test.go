@@ -37,6 +37,15 @@ func liveProject(req request, _ int) reply {
 		return ok(`{"domains":["sso.acme.com"],"enabled":true,"sessionTokenExpiration":10,"sessionTokenExpirationUnit":"minutes"}`)
 	case "POST /v1/mgmt/project/snapshot/export":
 		return ok(`{"files":{"project.json":{"name":"Prod","tags":["eu"]},"flows/x.json":"aGk="}}`)
+	case "GET /v1/mgmt/tenant/attribute":
+		switch req.Query {
+		case "name=n":
+			return ok(`{"name":"n","displayName":"N","type":"number","options":null,"viewPermissions":["view"]}`)
+		case "name=region":
+			return ok(`{"name":"region","displayName":"Region","type":"singleselect","options":["us","eu"]}`)
+		case "name=f", "name=l":
+			return ok(`{"name":"` + strings.TrimPrefix(req.Query, "name=") + `","displayName":"x","type":"string"}`)
+		}
 	}
 	return reply{status: 404, body: `{"errorCode":"E011004"}`}
 }
@@ -45,10 +54,11 @@ func TestReadState(t *testing.T) {
 	rec := newRecorder(t, liveProject)
 	c := newClient(t, rec)
 	got, err := c.ReadState(context.Background(), mgmt.ReadOptions{
-		Flows:    []string{"custom", "not-live", "custom"},
-		Settings: []string{"acme", "ghost"},
-		Theme:    true,
-		Project:  true,
+		Flows:            []string{"custom", "not-live", "custom"},
+		Settings:         []string{"acme", "ghost"},
+		TenantAttributes: []string{"region", "undefined", "n"},
+		Theme:            true,
+		Project:          true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +72,8 @@ func TestReadState(t *testing.T) {
 		"POST /v2/mgmt/theme/export":            1,
 		"GET /v1/mgmt/tenant/settings":          1,
 		"POST /v1/mgmt/project/snapshot/export": 1,
+		// The keys the tenants use (n, f, l) and those asked for, once each.
+		"GET /v1/mgmt/tenant/attribute": 5,
 	}
 	if calls := rec.countPaths(); !reflect.DeepEqual(calls, wantCalls) {
 		t.Errorf("calls = %v, want %v", calls, wantCalls)
@@ -112,6 +124,12 @@ func TestReadState(t *testing.T) {
 			{ID: "custom", Name: "Custom", Document: map[string]any{"flowId": "custom", "contents": map[string]any{}}},
 		},
 		Theme: &descope.Theme{Document: map[string]any{"styles": map[string]any{}}},
+		TenantAttributes: []*descope.TenantAttribute{
+			{Key: "f", DisplayName: descope.Ptr("x"), Type: "string", Options: &empty, ViewPermissions: &empty},
+			{Key: "l", DisplayName: descope.Ptr("x"), Type: "string", Options: &empty, ViewPermissions: &empty},
+			{Key: "n", DisplayName: descope.Ptr("N"), Type: "number", Options: &empty, ViewPermissions: descope.Ptr([]string{"view"})},
+			{Key: "region", DisplayName: descope.Ptr("Region"), Type: "singleselect", Options: descope.Ptr([]string{"eu", "us"}), ViewPermissions: &empty},
+		},
 	}
 	want.Normalize()
 	if !reflect.DeepEqual(got, want) {
@@ -134,14 +152,14 @@ func TestReadStateMinimalAndAll(t *testing.T) {
 		{
 			name: "fixed calls only",
 			calls: map[string]int{"GET /v1/mgmt/tenant/all": 1, "GET /v1/mgmt/role/all": 1,
-				"GET /v1/mgmt/permission/all": 1, "POST /v1/mgmt/flow/list": 1},
+				"GET /v1/mgmt/permission/all": 1, "POST /v1/mgmt/flow/list": 1, "GET /v1/mgmt/tenant/attribute": 3},
 		},
 		{
 			name: "every flow and every tenant's settings",
 			opts: mgmt.ReadOptions{AllFlows: true, AllSettings: true, Concurrency: 2},
 			calls: map[string]int{"GET /v1/mgmt/tenant/all": 1, "GET /v1/mgmt/role/all": 1,
 				"GET /v1/mgmt/permission/all": 1, "POST /v1/mgmt/flow/list": 1,
-				"POST /v2/mgmt/flow/export": 2, "GET /v1/mgmt/tenant/settings": 3},
+				"POST /v2/mgmt/flow/export": 2, "GET /v1/mgmt/tenant/settings": 3, "GET /v1/mgmt/tenant/attribute": 3},
 		},
 	}
 	for _, tc := range tests {

@@ -33,10 +33,11 @@ const maxPartDetails = 3
 // shows, by kind, when the create sets them: their paths, and their labels,
 // the config language's keywords.
 var headlineFields = map[descope.Kind][]struct{ path, label string }{
-	descope.KindTenant:     {{"name", "name"}, {"selfProvisioningDomains", "domains"}, {"parent", "parent"}},
-	descope.KindRole:       {{"permissionNames", "permissions"}},
-	descope.KindPermission: {{"description", "description"}},
-	descope.KindSSO:        {{"authType", "protocol"}, {"domains", "domains"}},
+	descope.KindTenant:          {{"name", "name"}, {"selfProvisioningDomains", "domains"}, {"parent", "parent"}},
+	descope.KindRole:            {{"permissionNames", "permissions"}},
+	descope.KindPermission:      {{"description", "description"}},
+	descope.KindSSO:             {{"authType", "protocol"}, {"domains", "domains"}},
+	descope.KindTenantAttribute: {{"type", "type"}, {"options", "options"}},
 }
 
 // summarised reports whether a change is shown with less than every field:
