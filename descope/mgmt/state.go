@@ -146,7 +146,7 @@ func (c *Client) ReadState(ctx context.Context, opts ReadOptions) (*descope.Stat
 		}
 		keys := slices.Concat((&descope.State{Tenants: s.Tenants}).AttributeKeys(), opts.TenantAttributes)
 		slices.Sort(keys)
-		readEach(g, &mu, slices.Compact(keys), definitions, c.LoadTenantAttribute)
+		readEach(g, &mu, slices.Compact(keys), definitions, c.LoadTenantAttribute, tr, false)
 	}
 	if reuse(descope.KindTenantAttribute) {
 		s.TenantAttributes = copyEach(known.TenantAttributes)
