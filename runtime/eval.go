@@ -136,9 +136,9 @@ func dirEntryError(dir string) error {
 		}
 	}
 	if len(configs) == 0 {
-		return fmt.Errorf("script %s is a directory, with no .star file: name a .star file", dir)
+		return fmt.Errorf("%s is a directory, with no .star file in it: name a .star file", dir)
 	}
-	return fmt.Errorf("script %s is a directory: name a .star file, such as %s", dir, strings.Join(configs, " or "))
+	return fmt.Errorf("%s is a directory: name a .star file in it, such as %s", dir, strings.Join(configs, " or "))
 }
 
 // openEntry opens the workspace of the entry script at path (as the user

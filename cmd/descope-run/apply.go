@@ -32,7 +32,7 @@ type ApplyOptions struct {
 func NewCmdApply(f *Factory, runF func(*cobra.Command, *ApplyOptions) error) *cobra.Command {
 	opts := &ApplyOptions{f: f}
 	cmd := &cobra.Command{
-		Use:   "apply SCRIPT|PLANFILE",
+		Use:   "apply CONFIG|PLANFILE",
 		Short: "Apply a config or a saved plan to the project",
 		Long: `Apply a config: plan it, show the plan, ask for confirmation, back the live
 project up, then make the changes through the paced executor in dependency

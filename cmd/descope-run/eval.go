@@ -22,7 +22,7 @@ type EvalCmdOptions struct {
 func NewCmdEval(f *Factory, runF func(*cobra.Command, *EvalCmdOptions) error) *cobra.Command {
 	opts := &EvalCmdOptions{f: f}
 	cmd := &cobra.Command{
-		Use:   "eval SCRIPT",
+		Use:   "eval CONFIG",
 		Short: "Evaluate a config and print the desired state",
 		Long: `Evaluate a config and print the desired state it declares, in canonical form:
 keys sorted and objects in a stable order, so the same inputs always give the

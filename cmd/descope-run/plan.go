@@ -27,7 +27,7 @@ type PlanOptions struct {
 func NewCmdPlan(f *Factory, runF func(*cobra.Command, *PlanOptions) error) *cobra.Command {
 	opts := &PlanOptions{f: f}
 	cmd := &cobra.Command{
-		Use:   "plan SCRIPT",
+		Use:   "plan CONFIG",
 		Short: "Show what applying a config would change",
 		Long: `Evaluate a config, read the live project and show the difference as a plan:
 + create, ~ update, - delete, -/+ replace. Nothing is changed.
