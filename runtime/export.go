@@ -198,7 +198,8 @@ func selectTenants(live *descope.State, match string) map[string]bool {
 // plan allows it), the rest is exported and a note says so.
 func readForExport(ctx context.Context, t *Target, opts *ExportOptions) (*descope.State, []string, error) {
 	kinds := opts.kindSet()
-	ro := mgmt.ReadOptions{AllFlows: kinds[descope.KindFlow], Theme: kinds[descope.KindTheme], Project: kinds[descope.KindProject]}
+	ro := mgmt.ReadOptions{AllFlows: kinds[descope.KindFlow], Theme: kinds[descope.KindTheme], Project: kinds[descope.KindProject],
+		Progress: t.observe(PhaseRead)}
 	var notes []string
 	live, err := t.Client.ReadState(ctx, ro)
 	if err != nil && ro.Project {
@@ -224,7 +225,7 @@ func readForExport(ctx context.Context, t *Target, opts *ExportOptions) (*descop
 	if opts.SettingsReads != nil {
 		opts.SettingsReads(len(ids))
 	}
-	withSettings, err := t.Client.ReadState(ctx, mgmt.ReadOptions{Settings: ids})
+	withSettings, err := t.Client.ReadState(ctx, mgmt.ReadOptions{Settings: ids, Progress: t.observe(PhaseRead)})
 	if err != nil {
 		return nil, nil, t.readError(err)
 	}

@@ -57,6 +57,7 @@ type phase struct {
 	d     *progressDisplay
 	title string
 	pacer *mgmt.Pacer
+	read  bool
 
 	mu      sync.Mutex
 	ended   bool
@@ -66,16 +67,21 @@ type phase struct {
 }
 
 // start starts showing a phase: title says what it does ("Backing up the
-// project"); pacer, which paces its calls, gives the time left. While
-// another phase is shown, the new one is part of it and is not shown: it
-// returns nil, whose methods do nothing (a script's reads inside a batch).
-func (d *progressDisplay) start(title string, pacer *mgmt.Pacer) *phase {
+// project"); pacer, which paces its calls, gives the time left; read says
+// it reads the live project. A read ends the read shown before it (one
+// that failed does not say so). While another phase is shown, the new one
+// is part of it and is not shown: start returns nil, whose methods do
+// nothing (a script's reads inside a batch).
+func (d *progressDisplay) start(title string, pacer *mgmt.Pacer, read bool) *phase {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.cur != nil && !d.cur.isEnded() {
-		return nil
+	if cur := d.cur; cur != nil && !cur.isEnded() {
+		if !read || !cur.read {
+			return nil
+		}
+		cur.end()
 	}
-	d.cur = &phase{d: d, title: title, pacer: pacer, quarter: -1}
+	d.cur = &phase{d: d, title: title, pacer: pacer, read: read, quarter: -1}
 	return d.cur
 }
 
@@ -211,7 +217,7 @@ var readTitles = map[runtime.ReadPhase]string{
 func (f *Factory) watch(t *runtime.Target) {
 	d := f.progress()
 	t.Observe = func(rp runtime.ReadPhase) func(mgmt.ReadProgress) {
-		ph := d.start(readTitles[rp], t.Client.Pacer())
+		ph := d.start(readTitles[rp], t.Client.Pacer(), true)
 		return func(p mgmt.ReadProgress) {
 			ph.barTo(p.Done, p.Total, "calls")
 			ph.lines(p.Settings, p.SettingsTotal, "tenant settings", "read", "read")
@@ -230,7 +236,7 @@ func (f *Factory) changes(t *runtime.Target) (event func(mgmt.Event), end func()
 	started := false
 	return func(ev mgmt.Event) {
 		if !started {
-			ph, started = d.start("Applying the changes", t.Client.Pacer()), true
+			ph, started = d.start("Applying the changes", t.Client.Pacer(), false), true
 		}
 		ph.barTo(ev.Finished, ev.Total, "changes")
 		ph.lines(ev.Finished, ev.Total, "changes", "make", "finished")

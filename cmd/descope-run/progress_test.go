@@ -37,23 +37,30 @@ func TestPaceEstimate(t *testing.T) {
 func TestProgressLines(t *testing.T) {
 	var out bytes.Buffer
 	d := &progressDisplay{w: &out}
-	ph := d.start("Backing up the project", mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 10))
+	ph := d.start("Applying the changes", mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 10), false)
 	for i := 0; i <= 60; i++ {
-		ph.lines(i, 60, "tenant settings", "read", "read")
+		ph.lines(i, 60, "changes", "make", "finished")
 	}
-	if again := d.start("Reading the project", nil); again != nil {
-		t.Error("a phase started while another is shown")
+	if again := d.start("Reading the project", nil, true); again != nil {
+		t.Error("a read started while the changes are shown")
 	}
 	ph.end()
-	short := d.start("Reading the project", nil)
+	failed := d.start("Reading the project", nil, true)
+	failed.lines(0, 80, "tenant settings", "read", "read")
+	// A read that failed never ends; the next one replaces it.
+	short := d.start("Reading the project", nil, true)
 	for i := 0; i <= 49; i++ {
 		short.lines(i, 49, "tenant settings", "read", "read")
 	}
-	want := `Backing up the project: 60 tenant settings to read, about 5s at 10/1s.
-Backing up the project: 15 of 60 tenant settings read.
-Backing up the project: 30 of 60 tenant settings read.
-Backing up the project: 45 of 60 tenant settings read.
-Backing up the project: 60 of 60 tenant settings read.
+	if short == nil || !failed.isEnded() {
+		t.Error("a read did not replace the one that failed")
+	}
+	want := `Applying the changes: 60 changes to make, about 5s at 10/1s.
+Applying the changes: 15 of 60 changes finished.
+Applying the changes: 30 of 60 changes finished.
+Applying the changes: 45 of 60 changes finished.
+Applying the changes: 60 of 60 changes finished.
+Reading the project: 80 tenant settings to read.
 `
 	if got := out.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
@@ -66,7 +73,7 @@ func TestProgressBar(t *testing.T) {
 	var out lockedBuffer
 	d := &progressDisplay{w: &out, tty: true}
 	for _, complete := range []bool{true, false} {
-		ph := d.start("Reading the project", mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 10))
+		ph := d.start("Reading the project", mgmt.NewPacer(mgmt.Rate{N: 10, Per: time.Second}, 10), true)
 		var wg sync.WaitGroup
 		for g := 0; g < 4; g++ {
 			wg.Go(func() {

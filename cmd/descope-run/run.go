@@ -309,7 +309,7 @@ func (r *scriptRun) showDryRun(t *runtime.Target, pl *runtime.Planned) error {
 // progress shows a batch's progress as every long phase is shown
 // (progressDisplay): done counts the items finished, failed included.
 func (r *scriptRun) progress(total int) (func(done, failed int), func()) {
-	ph := r.f.progress().start("Running the batch", nil)
+	ph := r.f.progress().start("Running the batch", nil, false)
 	if ph == nil {
 		return nil, nil
 	}
