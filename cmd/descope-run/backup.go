@@ -477,9 +477,9 @@ preconfigured role and permissions are never deleted).`,
 			failed := func(err error) error {
 				return f.reportFailure(asJSON, backup.OperationRestore, "backup "+args[0], err)
 			}
-			kinds, err := parseKinds(only)
+			kinds, err := runtime.ParseKinds(only)
 			if err != nil {
-				return failed(err)
+				return failed(fmt.Errorf("--only: %w", err))
 			}
 			op, err := o.open(cmd, args[0], configArg(args, 1))
 			if err != nil {
@@ -508,22 +508,6 @@ preconfigured role and permissions are never deleted).`,
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON on stdout, as apply --json does (the plan and the prompt go to stderr)")
 	fl.BoolVar(&fromOtherTarget, "from-other-target", false, "restore a backup taken from another target (the local project, another base URL)")
 	return cmd
-}
-
-func parseKinds(names []string) ([]descope.Kind, error) {
-	var kinds []descope.Kind
-	for _, n := range names {
-		n = strings.TrimSpace(n)
-		if !isKind(n) {
-			var all []string
-			for _, k := range descope.Kinds {
-				all = append(all, string(k))
-			}
-			return nil, fmt.Errorf("--only %q: not a kind; kinds are %s", n, strings.Join(all, ", "))
-		}
-		kinds = append(kinds, descope.Kind(n))
-	}
-	return kinds, nil
 }
 
 func newCmdBackupPrune(o *BackupOptions) *cobra.Command {
