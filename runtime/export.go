@@ -37,6 +37,12 @@ type ExportOptions struct {
 	// SettingsReads, if set, is called with the number of tenants whose
 	// settings are about to be read.
 	SettingsReads func(n int)
+	// SSO exports the SSO configurations of the exported tenants, which
+	// costs one read per tenant; client secrets become secret("...") of
+	// variables named after their configuration. SSOReads is SettingsReads
+	// for them.
+	SSO      bool
+	SSOReads func(n int)
 	// ProjectName and KeyEnv name the project in the exported
 	// descope-run.yaml and the variable that holds its key; by default
 	// the project's name as a slug and a variable named after it.
@@ -212,15 +218,25 @@ func readForExport(ctx context.Context, t *Target, opts *ExportOptions) (*descop
 	if err != nil {
 		return nil, nil, t.readError(err)
 	}
-	if !opts.Settings || !kinds[descope.KindTenant] {
-		return live, notes, nil
-	}
 	selected := selectTenants(live, opts.Match)
 	var ids []string
 	for _, tn := range live.Tenants {
 		if selected[tn.ID] {
 			ids = append(ids, tn.ID)
 		}
+	}
+	if opts.SSO && kinds[descope.KindSSO] && kinds[descope.KindTenant] {
+		if opts.SSOReads != nil {
+			opts.SSOReads(len(ids))
+		}
+		withSSO, err := t.Client.ReadState(ctx, mgmt.ReadOptions{SSO: ids})
+		if err != nil {
+			return nil, nil, t.readError(err)
+		}
+		live.SSO, live.SSOTenants = withSSO.SSO, withSSO.SSOTenants
+	}
+	if !opts.Settings || !kinds[descope.KindTenant] {
+		return live, notes, nil
 	}
 	if opts.SettingsReads != nil {
 		opts.SettingsReads(len(ids))
@@ -244,6 +260,9 @@ func (m *exportModel) counts(kinds map[descope.Kind]bool) map[descope.Kind]int {
 		descope.KindRole:       len(m.roles) + len(m.tenantRoles),
 		descope.KindTenant:     len(m.tenants),
 		descope.KindFlow:       len(m.flows),
+	}
+	if len(m.sso) > 0 {
+		c[descope.KindSSO] = len(m.sso)
 	}
 	if len(m.project.args) > 1 {
 		c[descope.KindProject] = 1

@@ -35,7 +35,9 @@ type exportModel struct {
 	tenants     []decl
 	tenantRoles []decl
 	flows       []decl
-	theme       *decl
+	// sso are the SSO configurations (see export_sso.go).
+	sso   []decl
+	theme *decl
 	// docs are the flow and theme documents by workspace path.
 	docs map[string]map[string]any
 	// owns are the arguments of the commented-out own() lines.
@@ -70,7 +72,7 @@ func adopt(live *descope.State, projectID string, opts *ExportOptions) (*exportM
 	for _, n := range descope.PreconfiguredRoles {
 		a.projectRoles[n] = true
 	}
-	steps := []func() error{a.project, a.permissionDecls, a.attributeDecls, a.projectRoleDecls, a.tenantDecls, a.tenantRoleDecls, a.flowDecls, a.themeDecl}
+	steps := []func() error{a.project, a.permissionDecls, a.attributeDecls, a.projectRoleDecls, a.tenantDecls, a.tenantRoleDecls, a.ssoDecls, a.flowDecls, a.themeDecl}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -428,7 +430,7 @@ func (a *adopter) themeDecl() error {
 // exported.
 func (a *adopter) ownDecls() {
 	for _, k := range descope.OwnableKinds {
-		if !a.kinds[k] || k == descope.KindSSO { // SSO configurations are not exported yet
+		if !a.kinds[k] || (k == descope.KindSSO && !a.opts.SSO) { // SSO is exported on request only
 			continue
 		}
 		args := []arg{{"", string(k)}}

@@ -131,6 +131,12 @@ func entryScript(m *exportModel, defaults []arg, asData bool) string {
 		writeComment(&b, "", "Roles of one tenant each.")
 		writeCalls(&b, m.tenantRoles)
 	}
+	if len(m.sso) > 0 {
+		b.WriteString("\n")
+		writeComment(&b, "", "SSO configurations. The API never returns a client secret: "+
+			"secret() names the variable a plan reads one from when it sends it.")
+		writeCalls(&b, m.sso)
+	}
 	if len(m.flows) > 0 {
 		b.WriteString("\n")
 		writeComment(&b, "", "Flows, each from the document the flow export API returned.")

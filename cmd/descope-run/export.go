@@ -22,6 +22,7 @@ type ExportCmdOptions struct {
 	Kinds     []string
 	Match     string
 	Settings  bool
+	SSO       bool
 	Force     bool
 }
 
@@ -59,6 +60,7 @@ func NewCmdExport(f *Factory, runF func(*cobra.Command, *ExportCmdOptions) error
 	fl.StringSliceVar(&opts.Kinds, "kinds", nil, "export only these kinds: project, permission, role, tenant, flow, theme (default all)")
 	fl.StringVar(&opts.Match, "match", "", "export only the tenants whose id matches the glob `PATTERN` ('*', '?'), with their parents")
 	fl.BoolVar(&opts.Settings, "settings", false, "export tenant settings too: one read per tenant (the help says how long that takes)")
+	fl.BoolVar(&opts.SSO, "sso", false, "export the tenants' SSO configurations too: one read per tenant; client secrets become secret() of variables")
 	fl.BoolVar(&opts.Force, "force", false, "write into a DIR that is not empty, replacing the files export writes")
 	return cmd
 }
@@ -83,11 +85,14 @@ func runExport(cmd *cobra.Command, opts *ExportCmdOptions) error {
 	}
 	fmt.Fprintf(f.IO.Out, "Target: %s\n", target.Description)
 	ro := runtime.ExportOptions{
-		Dir: opts.Dir, Force: opts.Force, Kinds: kinds, Match: opts.Match, Settings: opts.Settings,
+		Dir: opts.Dir, Force: opts.Force, Kinds: kinds, Match: opts.Match, Settings: opts.Settings, SSO: opts.SSO,
 		ProjectName: opts.Project,
 	}
 	if pc, ok := ws.Config.Projects[opts.Project]; ok {
 		ro.KeyEnv = pc.KeyEnv
+	}
+	ro.SSOReads = func(n int) {
+		fmt.Fprintf(f.IO.ErrOut, "Reading the SSO configurations of %d tenants, one call each%s.\n", n, f.settingsPace(target, n))
 	}
 	ro.SettingsReads = func(n int) {
 		fmt.Fprintf(f.IO.ErrOut, "Reading the settings of %d tenants, one call each%s.\n", n, f.settingsPace(target, n))
