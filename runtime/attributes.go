@@ -76,7 +76,7 @@ type AttributeInUseError struct {
 // Refusal names the tenants that hold a value.
 func (e *AttributeInUseError) Refusal() (string, string) {
 	what := "deletes"
-	hint := fmt.Sprintf("remove %q from these tenants' attributes first, or keep the definition (declare it with tenant_attribute(%q, ...))", e.Key, e.Key)
+	hint := fmt.Sprintf("remove %q from these tenants' attributes first, or declare it again with tenant_attribute(%q, ...)", e.Key, e.Key)
 	if e.Action == descope.ActionReplace {
 		what = "replaces"
 		hint = fmt.Sprintf("keep its type, or remove %q from every tenant's attributes in one apply and change the type in the next", e.Key)
