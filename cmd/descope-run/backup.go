@@ -335,6 +335,15 @@ func countOf(n int, kind string) string {
 	return fmt.Sprintf("%d %s", n, kind)
 }
 
+// kindNames lists every kind, for the help of --only and --kinds.
+func kindNames() string {
+	names := make([]string, len(descope.Kinds))
+	for i, k := range descope.Kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}
+
 func isKind(s string) bool {
 	for _, k := range descope.Kinds {
 		if string(k) == s {
@@ -501,7 +510,7 @@ preconfigured role and permissions are never deleted).`,
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&autoApprove, "auto-approve", false, "restore without asking for confirmation")
-	fl.StringSliceVar(&only, "only", nil, "restore only these `KINDS` (tenant, role, permission, flow, theme, project)")
+	fl.StringSliceVar(&only, "only", nil, "restore only these `KINDS` ("+kindNames()+")")
 	fl.BoolVar(&prune, "prune", false, "delete objects of the restored kinds that did not exist in the backup")
 	fl.IntVar(&maxDeletes, "max-deletes", 10, "refuse a restore that deletes more than `N` objects")
 	fl.IntVar(&parallel, "parallel", mgmt.DefaultWorkers, "run at most `N` changes at once")

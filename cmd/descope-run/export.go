@@ -57,7 +57,7 @@ func NewCmdExport(f *Factory, runF func(*cobra.Command, *ExportCmdOptions) error
 	fl.StringVar(&opts.Project, "project", "", "the project `NAME` of descope-run.yaml's projects:")
 	fl.StringVar(&opts.ProjectID, "project-id", "", "the project `ID` (the workspace's local project of that id without a key)")
 	_ = cmd.RegisterFlagCompletionFunc("project", completeProjectNames)
-	fl.StringSliceVar(&opts.Kinds, "kinds", nil, "export only these kinds: project, permission, role, tenant, flow, theme (default all)")
+	fl.StringSliceVar(&opts.Kinds, "kinds", nil, "export only these `KINDS`: "+kindNames()+" (default all)")
 	fl.StringVar(&opts.Match, "match", "", "export only the tenants whose id matches the glob `PATTERN` ('*', '?'), with their parents")
 	fl.BoolVar(&opts.Settings, "settings", false, "export tenant settings too: one read per tenant (the help says how long that takes)")
 	fl.BoolVar(&opts.SSO, "sso", false, "export the tenants' SSO configurations too: one read per tenant; client secrets become secret() of variables")

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/descope-run/descope-run/descope"
 )
 
 // exampleCommands returns the descope-run invocations in the Example of cmd
@@ -119,5 +121,26 @@ func TestHelpExamplesEval(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("eval has no examples")
+	}
+}
+
+// TestHelpKinds checks that the flags taking kinds name every kind.
+func TestHelpKinds(t *testing.T) {
+	var out, errOut bytes.Buffer
+	root := NewRootCmd(newTestFactory(&out, &errOut))
+	for _, path := range [][]string{{"export", "--kinds"}, {"backup", "restore", "--only"}} {
+		c, _, err := root.Find(path[:len(path)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		fl := c.Flags().Lookup(strings.TrimPrefix(path[len(path)-1], "--"))
+		if fl == nil {
+			t.Fatalf("%s has no %s", c.CommandPath(), path[len(path)-1])
+		}
+		for _, k := range descope.Kinds {
+			if !strings.Contains(fl.Usage, string(k)) {
+				t.Errorf("%s %s: the help %q does not name %s", c.CommandPath(), fl.Name, fl.Usage, k)
+			}
+		}
 	}
 }
