@@ -175,8 +175,9 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		Use:   "descope-run",
 		Short: "Manage a Descope project as code",
 		Long: `descope-run manages a Descope project as code. A config is a Starlark program
-that declares the desired project: tenants, flows, the theme, roles and
-permissions, the project's name and tags. descope-run reads the live project,
+that declares the desired project: tenants and their SSO configurations,
+tenant custom attributes, flows, the theme, roles and permissions, the
+project's name and tags. descope-run reads the live project,
 shows a plan, backs the project up and applies the plan at a safe pace.
 
 With no DESCOPE_PROJECT_ID set, commands run against a local project stored in
