@@ -20,9 +20,10 @@ import (
 //   - POST /v1/mgmt/tenant/attribute creates a definition or overwrites the
 //     one of that name, with the definition as the body: {name, displayName,
 //     type, options, viewPermissions}; GET /v1/mgmt/tenant/attribute?name=
-//     answers it at the root; DELETE with the same query deletes it. Writes
-//     answer no body worth reading. This is what the official Terraform
-//     provider's descope_tenant_attribute resource calls
+//     answers it at the root; DELETE with the same query deletes it (and
+//     does nothing when there is none). Writes answer no body worth
+//     reading. This is what the official Terraform provider's
+//     descope_tenant_attribute resource calls
 //     (descope/terraform-provider-descope internal/resources, attributeOps;
 //     internal/models/attribute/{tenant,shared}.go for the fields, and for
 //     the rules: name of letters, digits, '_' and '-', at most 20
@@ -136,7 +137,13 @@ func (e *Emulator) tenantAttributeNamed(c *call) (*tenantAttribute, error) {
 
 func (e *Emulator) tenantAttributeGet(c *call) (any, error) { return e.tenantAttributeNamed(c) }
 
+// tenantAttributeDelete deletes the definition the query names; one that
+// does not exist is no error ("no-op if absent", docs.descope.com
+// delete-tenant-attribute).
 func (e *Emulator) tenantAttributeDelete(c *call) (any, error) {
+	if name := c.query.Get("name"); name != "" && e.st.TenantAttributes[name] == nil {
+		return empty{}, nil
+	}
 	a, err := e.tenantAttributeNamed(c)
 	if err != nil {
 		return nil, err

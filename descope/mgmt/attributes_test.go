@@ -49,6 +49,9 @@ func TestTenantAttributesAgainstEmulator(t *testing.T) {
 	if a, err := c.LoadTenantAttribute(ctx, "plan"); err != nil || a != nil {
 		t.Errorf("load after delete = %v, %v", a, err)
 	}
+	if err := c.DeleteTenantAttribute(ctx, "plan"); err != nil {
+		t.Errorf("delete of a definition that does not exist: %v, want no error (\"no-op if absent\")", err)
+	}
 }
 
 func TestTenantAttributeFromModel(t *testing.T) {
