@@ -171,6 +171,7 @@ type Pacer struct {
 	pausing     bool          // a pause has started and not yet been resumed from
 	pauseStart  time.Time     // when the current episode's first 429 came back
 	refusedSent time.Time     // when the call it refused was sent
+	prevRefused time.Time     // the refusedSent of the episode before, once it ended
 	resumedAt   time.Time     // when the last episode ended
 	wake        chan struct{} // closed and replaced when a pause starts, waking every waiter
 	pauses      int
@@ -410,11 +411,17 @@ func (p *Pacer) answered(at time.Time, status int, retryAfter time.Duration) {
 }
 
 // keepLocked adds the send time of a call the server accepted to the
-// evidence, first dropping what is older than evidenceWindows windows (or,
-// at maxEvidence calls, the older half) whenever the slice is full.
+// evidence, first dropping what is older than evidenceWindows windows
+// before now or before the last episode's first refusal, whichever is
+// earlier (or, at maxEvidence calls, the older half) whenever the slice is
+// full.
 func (p *Pacer) keepLocked(at time.Time) {
 	if len(p.accepted) == cap(p.accepted) {
-		cutoff := p.nowLocked().Add(-evidenceWindows * p.window)
+		cutoff := p.nowLocked()
+		if !p.refusedSent.IsZero() && p.refusedSent.Before(cutoff) {
+			cutoff = p.refusedSent
+		}
+		cutoff = cutoff.Add(-evidenceWindows * p.window)
 		i := 0
 		for i < len(p.accepted) && p.accepted[i].Before(cutoff) {
 			i++
@@ -474,6 +481,11 @@ func (p *Pacer) resumeLocked() {
 	at := p.pausedUntil
 	p.pausing = false
 	p.resumedAt = at
+	prev := p.prevRefused
+	p.prevRefused = p.refusedSent
+	if !prev.IsZero() && p.measureRefillLocked(prev, at) {
+		return
+	}
 	w := float64(p.window)
 	// The pace now and the server's limit, in calls per window.
 	current := math.Inf(1)
@@ -504,6 +516,111 @@ func (p *Pacer) resumeLocked() {
 		}
 	}
 	p.refillLocked(at, float64(pace.N-recent-p.inFlight))
+}
+
+// measureRefillLocked learns the server's limit anew from a 429 that
+// follows an earlier episode, whose first refusal was for a call sent at
+// prev, when the calls the server accepted between the two refusals
+// contradict the limit believed so far; it reports false, changing
+// nothing, when they do not (the 429 came from calls bunched by jitter or
+// from another client sharing the limit, and the caller lowers the pace as
+// for a first episode).
+//
+// A token bucket of capacity C refilled at r per second accepts C + r*t
+// calls in t from full: a first episode shows that sum, and the window
+// estimate assumes C = r*W for the configured window W. When the server's
+// window is longer, it overestimates r (a bucket of 200 refilled at 200 per
+// minute drained in a second reads as about 93/1s). A refusal leaves the
+// bucket with less than a token, so the n calls accepted between two
+// refusals sent d apart measure the refill: r*d is within one call of n
+// whatever the window and whatever Retry-After was rounded to (send times
+// on both ends keep the span free of latency). Unless the pause filled the
+// bucket, which only makes n/d lower than r. The pace is then at most
+// (n-1)/d, below r for certain, and Margin of n/d once that is lower; the
+// burst is what the calls accepted show the bucket holds beyond the refill.
+// The server's limit and the pace are written over its window C/r
+// ("200/60s"), so that the burst goes with them.
+//
+// The pacer resumes with an empty bucket: the server's holds what it refilled
+// during the pause, which is left to absorb jitter.
+func (p *Pacer) measureRefillLocked(prev, at time.Time) bool {
+	cur := p.refusedSent
+	span := cur.Sub(prev).Seconds()
+	if span <= 0 {
+		return false
+	}
+	var sent []time.Time // the accepted calls sent up to the refusal
+	n := 0               // of them, those sent after the previous refusal
+	for _, s := range p.accepted {
+		if s.After(cur) {
+			continue
+		}
+		sent = append(sent, s)
+		if s.After(prev) {
+			n++
+		}
+	}
+	// What the limit believed so far predicts for the span: its refill,
+	// up to its burst. Within the margin of it, the belief stands.
+	belief := p.learnt.Server
+	if belief.IsUnlimited() {
+		belief = p.pace
+	}
+	if !belief.IsUnlimited() {
+		expect := min(float64(belief.N), float64(belief.Limit())*span)
+		if float64(n) >= Margin*expect-1 && float64(n) <= expect/Margin+1 {
+			return false
+		}
+	}
+	current := math.Inf(1)
+	if !p.pace.IsUnlimited() {
+		current = float64(p.pace.Limit())
+	}
+	refill := max(float64(n), 1) / span // the server's refill, calls per second
+	pace := min(Margin*float64(n), float64(n)-1) / span
+	if n < 2 {
+		// A refill of less than two calls over the span: too little to
+		// bound it from below.
+		pace = min(0.5/span, current/2)
+	}
+	pace = min(pace, current, refill)
+	// The burst: the most the calls accepted exceed the refill by, over
+	// any stretch ending at the refusal.
+	slices.SortFunc(sent, func(a, b time.Time) int { return a.Compare(b) })
+	burst := 1.0
+	for i, s := range sent {
+		burst = max(burst, float64(len(sent)-i)-refill*cur.Sub(s).Seconds())
+	}
+	server, paced := overWindow(refill, pace, burst)
+	p.setPaceLocked(paced)
+	p.learnt = PaceMemory{Server: server, Pace: paced, LearntAt: at}
+	p.logger.Info(fmt.Sprintf("the server allows about %s (%d calls in the %.3gs between two 429s); pacing at %s",
+		server, n, span, paced))
+	p.refillLocked(at, 0)
+	return true
+}
+
+// overWindow writes a server's refill and a pace (calls per second) as
+// Rates over the server's window: the time its refill takes to fill a
+// bucket of burst calls, rounded down to a whole second (a millisecond
+// under one), so that neither count is above what was measured. The window
+// grows when the pace would make less than one call in it.
+func overWindow(refill, pace, burst float64) (server, paced Rate) {
+	per := time.Duration(burst / refill * float64(time.Second))
+	if per >= time.Second {
+		per = per.Truncate(time.Second)
+	} else {
+		per = max(per.Truncate(time.Millisecond), time.Millisecond)
+	}
+	if pace*per.Seconds() < 1 {
+		per = time.Duration(math.Ceil(1/pace*1000)) * time.Millisecond
+		if per >= time.Second {
+			per = (per + time.Second - 1).Truncate(time.Second)
+		}
+	}
+	server = Rate{N: max(int(math.Round(refill*per.Seconds())), 1), Per: per}
+	paced = Rate{N: max(int(pace*per.Seconds()+1e-9), 1), Per: per}
+	return server, paced
 }
 
 // estimateLocked returns the server's limit per window, rounded, as the
