@@ -480,10 +480,10 @@ func (p *Pacer) resumeLocked() {
 	}
 	at := p.pausedUntil
 	p.pausing = false
+	prev, resumed := p.prevRefused, p.resumedAt
 	p.resumedAt = at
-	prev := p.prevRefused
 	p.prevRefused = p.refusedSent
-	if !prev.IsZero() && p.measureRefillLocked(prev, at) {
+	if !prev.IsZero() && p.measureRefillLocked(prev, resumed, at) {
 		return
 	}
 	w := float64(p.window)
@@ -520,7 +520,7 @@ func (p *Pacer) resumeLocked() {
 
 // measureRefillLocked learns the server's limit anew from a 429 that
 // follows an earlier episode, whose first refusal was for a call sent at
-// prev, when the calls the server accepted between the two refusals
+// prev and which ended at resumed, when the calls the server accepted between the two refusals
 // contradict the limit believed so far; it reports false, changing
 // nothing, when they do not (the 429 came from calls bunched by jitter or
 // from another client sharing the limit, and the caller lowers the pace as
@@ -543,7 +543,7 @@ func (p *Pacer) resumeLocked() {
 //
 // The pacer resumes with an empty bucket: the server's holds what it refilled
 // during the pause, which is left to absorb jitter.
-func (p *Pacer) measureRefillLocked(prev, at time.Time) bool {
+func (p *Pacer) measureRefillLocked(prev, resumed, at time.Time) bool {
 	cur := p.refusedSent
 	span := cur.Sub(prev).Seconds()
 	if span <= 0 {
@@ -560,15 +560,17 @@ func (p *Pacer) measureRefillLocked(prev, at time.Time) bool {
 			n++
 		}
 	}
-	// What the limit believed so far predicts for the span: its refill,
-	// up to its burst. Within the margin of it, the belief stands.
+	// What the limit believed so far predicts for the span: what the
+	// server refilled during the pause, up to its burst, and then its
+	// refill since. Within the margin of it, the belief stands.
 	belief := p.learnt.Server
 	if belief.IsUnlimited() {
 		belief = p.pace
 	}
 	if !belief.IsUnlimited() {
-		expect := min(float64(belief.N), float64(belief.Limit())*span)
-		if float64(n) >= Margin*expect-1 && float64(n) <= expect/Margin+1 {
+		r := float64(belief.Limit())
+		expect := min(float64(belief.N), r*resumed.Sub(prev).Seconds()) + r*cur.Sub(resumed).Seconds()
+		if float64(n)+1 >= Margin*expect && float64(n) <= expect/Margin+1 {
 			return false
 		}
 	}
