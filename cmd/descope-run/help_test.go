@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -19,18 +20,8 @@ func exampleCommands(cmd *cobra.Command) map[*cobra.Command][][]string {
 	out := map[*cobra.Command][][]string{}
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
-		for _, line := range strings.Split(c.Example, "\n") {
-			line, _, _ = strings.Cut(line, "#")
-			line, _, _ = strings.Cut(line, ">")
-			for _, part := range strings.FieldsFunc(line, func(r rune) bool { return r == '|' || r == '&' }) {
-				words := shellWords(part)
-				for len(words) > 0 && strings.Contains(words[0], "=") {
-					words = words[1:]
-				}
-				if len(words) > 0 && words[0] == "descope-run" {
-					out[c] = append(out[c], words[1:])
-				}
-			}
+		if list := invocations(c.Example); len(list) > 0 {
+			out[c] = list
 		}
 		for _, sub := range c.Commands() {
 			walk(sub)
@@ -40,16 +31,43 @@ func exampleCommands(cmd *cobra.Command) map[*cobra.Command][][]string {
 	return out
 }
 
-// shellWords splits s at spaces outside single quotes.
+// invocations returns the descope-run invocations in the shell lines of
+// text: each line's parts joined by && or | that start with descope-run
+// (after VAR=value assignments), as argument lists without the program.
+func invocations(text string) [][]string {
+	var out [][]string
+	for _, line := range strings.Split(text, "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		line, _, _ = strings.Cut(line, ">")
+		for _, part := range strings.FieldsFunc(line, func(r rune) bool { return r == '|' || r == '&' }) {
+			words := shellWords(part)
+			for len(words) > 0 && strings.Contains(words[0], "=") {
+				words = words[1:]
+			}
+			if len(words) > 0 && words[0] == "descope-run" {
+				out = append(out, words[1:])
+			}
+		}
+	}
+	return out
+}
+
+// shellWords splits s at spaces outside quotes.
 func shellWords(s string) []string {
 	var words []string
 	var w strings.Builder
-	quoted, in := false, false
+	var quote rune
+	in := false
 	for _, r := range s {
 		switch {
-		case r == '\'':
-			quoted, in = !quoted, true
-		case r == ' ' && !quoted:
+		case (r == '\'' || r == '"') && (quote == 0 || quote == r):
+			if quote == 0 {
+				quote = r
+			} else {
+				quote = 0
+			}
+			in = true
+		case r == ' ' && quote == 0:
 			if in {
 				words = append(words, w.String())
 				w.Reset()
@@ -75,27 +93,55 @@ func newTestFactory(out, errOut *bytes.Buffer) *Factory {
 // command, flags it has and as many arguments as it takes.
 func TestHelpExamplesParse(t *testing.T) {
 	var out, errOut bytes.Buffer
-	root := NewRootCmd(newTestFactory(&out, &errOut))
-	examples := exampleCommands(root)
+	examples := exampleCommands(NewRootCmd(newTestFactory(&out, &errOut)))
 	if len(examples) < 8 {
 		t.Fatalf("found the examples of %d commands, want at least 8", len(examples))
 	}
 	for owner, list := range examples {
 		for _, args := range list {
-			args = terraformFlags(args)
-			c, rest, err := root.Find(args)
-			if err != nil {
-				t.Errorf("%s example %q: %v", owner.CommandPath(), args, err)
-				continue
-			}
-			if err := c.ParseFlags(rest); err != nil {
-				t.Errorf("%s example %q: %v", owner.CommandPath(), args, err)
-				continue
-			}
-			if err := c.ValidateArgs(c.Flags().Args()); err != nil {
-				t.Errorf("%s example %q: %v", owner.CommandPath(), args, err)
+			checkInvocation(t, owner.CommandPath()+" example", args)
+		}
+	}
+}
+
+// TestDocsCommandsParse checks the descope-run commands of the sh blocks
+// of the README and docs/ci.md as TestHelpExamplesParse checks examples.
+func TestDocsCommandsParse(t *testing.T) {
+	n := 0
+	for _, file := range []string{"../../README.md", "../../docs/ci.md"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, block := range strings.Split(string(b), "```sh\n")[1:] {
+			block, _, _ = strings.Cut(block, "```")
+			for _, args := range invocations(block) {
+				n++
+				checkInvocation(t, file, args)
 			}
 		}
+	}
+	if n < 20 {
+		t.Errorf("found %d commands in the docs, want at least 20", n)
+	}
+}
+
+// checkInvocation fails t unless args name a command, flags it has and as
+// many arguments as it takes.
+func checkInvocation(t *testing.T, where string, args []string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := NewRootCmd(newTestFactory(&out, &errOut))
+	args = terraformFlags(args)
+	c, rest, err := root.Find(args)
+	if err == nil {
+		err = c.ParseFlags(rest)
+	}
+	if err == nil {
+		err = c.ValidateArgs(c.Flags().Args())
+	}
+	if err != nil {
+		t.Errorf("%s: descope-run %s: %v", where, strings.Join(args, " "), err)
 	}
 }
 
