@@ -324,11 +324,12 @@ func countsLine(counts map[string]int) string {
 	return strings.Join(append(parts, extra...), ", ")
 }
 
-// countOf is "1 tenant", "3 tenants", "2 sso configurations".
+// countOf is "1 tenant", "3 tenant attributes", "2 sso configurations".
 func countOf(n int, kind string) string {
 	if kind == string(descope.KindSSO) {
 		kind = "sso configuration"
 	}
+	kind = strings.ReplaceAll(kind, "_", " ")
 	if n != 1 {
 		kind += "s"
 	}

@@ -11,6 +11,8 @@ func TestCountsLine(t *testing.T) {
 		{map[string]int{"project": 1, "permission": 3, "role": 1, "tenant": 0, "flow": 4, "theme": 1},
 			"1 project, 3 permissions, 1 role, 0 tenants, 4 flows, 1 theme"},
 		{map[string]int{"sso": 2, "tenant": 2}, "2 tenants, 2 sso configurations"},
+		{map[string]int{"tenant_attribute": 1, "tenant": 2}, "1 tenant attribute, 2 tenants"},
+		{map[string]int{"tenant_attribute": 3}, "3 tenant attributes"},
 		{map[string]int{"widget": 2, "tenant": 1}, "1 tenant, 2 widgets"},
 		{nil, ""},
 	}
