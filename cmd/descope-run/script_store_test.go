@@ -129,7 +129,7 @@ func (w machineWriter) Write(p []byte) (int, error) {
 // the test process's own environment holds.
 var machineVars = []string{
 	"PATH", "HOME", "TMPDIR", "WORK", "NO_COLOR", "DESCOPE_RUN_LOG", "DESCOPE_RUN_BACKUP_URL",
-	"DESCOPE_PROJECT_ID", "DESCOPE_MANAGEMENT_KEY", "DESCOPE_BASE_URL",
+	"DESCOPE_PROJECT_ID", "DESCOPE_MANAGEMENT_KEY", "DESCOPE_BASE_URL", "GORACE",
 }
 
 // awaitLimit bounds how long machine await waits for output, so that a

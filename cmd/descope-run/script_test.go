@@ -55,6 +55,11 @@ func TestScript(t *testing.T) {
 			env.Setenv("HOME", home)
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("DESCOPE_RUN_LOG", "")
+			// Under -race every descope-run the script runs would sleep a
+			// second before exiting (the race detector's atexit_sleep_ms),
+			// most of the suite's time; races are still reported as they
+			// happen. A GORACE of the caller's own comes after, and wins.
+			env.Setenv("GORACE", strings.TrimSpace("atexit_sleep_ms=0 "+env.Getenv("GORACE")))
 			// Every script gets its own emulator; scripts that want it as
 			// their target export its coordinates (see the README).
 			srv := emulator.NewServer(emulator.WithSeed(1))
