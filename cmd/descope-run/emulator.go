@@ -24,6 +24,10 @@ type EmulatorOptions struct {
 	Latency       time.Duration
 	Jitter        time.Duration
 	Penalty       time.Duration
+	// Seed, when Seeded, makes the generated project id and key and the
+	// --jitter draws reproducible (emulator.WithSeed).
+	Seed   int64
+	Seeded bool
 	// ready, when set, is called with the base URL once the server listens.
 	ready func(url string)
 }
@@ -38,11 +42,13 @@ func NewCmdEmulator(f *Factory, runF func(*cobra.Command, *EmulatorOptions) erro
 tests and the local project use, strict where the real API is, with its rate
 limit (--rate sets it here), for trying configs and other tools without a
 real project. It prints the environment variables to export and serves until
-interrupted.`,
+interrupted. --seed makes a run reproducible: the same seed gives the same
+generated project id and key and the same --jitter delays, request by request.`,
 		Example: `  descope-run emulator --addr 127.0.0.1:4646 --state emu.json
-  descope-run emulator --rate 100/60s --latency 20ms --jitter 20ms`,
+  descope-run emulator --rate 100/60s --latency 20ms --jitter 20ms --seed 1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Seeded = cmd.Flags().Changed("seed")
 			if runF != nil {
 				return runF(cmd, opts)
 			}
@@ -57,6 +63,7 @@ interrupted.`,
 	fl.DurationVar(&opts.Latency, "latency", 0, "delay every request by `DURATION`")
 	fl.DurationVar(&opts.Jitter, "jitter", 0, "vary each request's delay by up to `DURATION` either way, at random")
 	fl.DurationVar(&opts.Penalty, "penalty", 0, "after a 429, refuse every request for `DURATION`")
+	fl.Int64Var(&opts.Seed, "seed", 0, "draw the generated id and key and the --jitter delays from seed `N`, reproducibly (random when unset)")
 	return cmd
 }
 
@@ -75,6 +82,9 @@ func runEmulator(ctx context.Context, opts *EmulatorOptions) error {
 			return fmt.Errorf("--rate: %w", err)
 		}
 		emuOpts = append(emuOpts, emulator.WithRateLimit(r.N, r.Per))
+	}
+	if opts.Seeded {
+		emuOpts = append(emuOpts, emulator.WithSeed(opts.Seed))
 	}
 	if opts.StateFile != "" {
 		emuOpts = append(emuOpts, emulator.WithStateFile(opts.StateFile))
