@@ -190,3 +190,14 @@ func TestHelpKinds(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionFlag checks that --version says what the version command does.
+func TestVersionFlag(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := Execute(context.Background(), newTestFactory(&out, &errOut), []string{"--version"}); code != ExitOK {
+		t.Fatalf("--version: exit %d: %s", code, errOut.String())
+	}
+	if got, want := out.String(), "descope-run "+toolVersion()+"\n"; got != want {
+		t.Errorf("--version printed %q, want %q", got, want)
+	}
+}

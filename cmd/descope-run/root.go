@@ -184,7 +184,7 @@ With no DESCOPE_PROJECT_ID set, commands run against a local project stored in
 the workspace, so you can try everything without credentials.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
+		Version:       toolVersion(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			f.ctx, f.command = cmd.Context(), strings.Join(append([]string{cmd.CommandPath()}, args...), " ")
 			return f.checkGlobals(cmd)
