@@ -43,6 +43,25 @@ func TestPaceFileRoundTrip(t *testing.T) {
 	}
 }
 
+// TestPaceFileServerWindow checks that a pace measured between two 429s,
+// written over the server's window rather than --rate's, reads back the same.
+func TestPaceFileServerWindow(t *testing.T) {
+	now := time.Date(2030, 1, 8, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ server, pace mgmt.Rate }{
+		{mgmt.Rate{N: 196, Per: 50 * time.Second}, mgmt.Rate{N: 146, Per: 50 * time.Second}},
+		{mgmt.Rate{N: 2, Per: 300 * time.Millisecond}, mgmt.Rate{N: 1, Per: 300 * time.Millisecond}},
+	} {
+		path := PaceFile(t.TempDir(), "P2Pace")
+		m := mgmt.PaceMemory{Server: tc.server, Pace: tc.pace, LearntAt: now, SavedAt: now}
+		if err := SavePace(path, "P2Pace", m); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok, err := LoadPace(path, now); err != nil || !ok || got != m {
+			t.Errorf("LoadPace = %+v, %v, %v; want %+v", got, ok, err, m)
+		}
+	}
+}
+
 func TestLoadPaceMissingOrDamaged(t *testing.T) {
 	dir := t.TempDir()
 	if _, ok, err := LoadPace(filepath.Join(dir, "none.pace"), time.Now()); ok || err != nil {

@@ -150,6 +150,15 @@ const (
 // episode and is simply sent again. When the server refused before
 // accepting anything, there is no evidence, and the pace is halved.
 //
+// That estimate assumes the server counts over W. One that counts over a
+// longer window (a bucket of 200 refilled at 200 per minute, against
+// --rate 100/1s) is read as allowing far more than it refills, and refuses
+// again soon after the pause. The calls it accepted between the two
+// refusals then measure its refill, and the pacer resumes below it for
+// good: a second episode is the last (see measureRefillLocked). One that
+// counts over a shorter window is read as allowing less than it does, and
+// the pace stays below what it allows.
+//
 // What was learnt outlives the run through Memory and Recall; the configured
 // rate stays the upper bound of every pace.
 //

@@ -536,3 +536,41 @@ func TestPrepaidCallHoldsDuringPause(t *testing.T) {
 		t.Errorf("%d requests, want 1", n)
 	}
 }
+
+// TestPacerMeasuresRefill checks a second episode against a server counting
+// over a longer window than the pacer's: the calls accepted between the two
+// refusals measure its refill, and the pacer resumes below it from an empty
+// bucket, written over the server's window.
+func TestPacerMeasuresRefill(t *testing.T) {
+	clock := newFakeClock()
+	var log strings.Builder
+	logger := hclog.New(&hclog.LoggerOptions{Output: &log, Level: hclog.Info, DisableTime: true})
+	p := mgmt.NewPacer(mgmt.Rate{N: 100, Per: time.Second}, 100, mgmt.WithClock(clock), mgmt.WithPacerLogger(logger))
+	// A bucket of 200 drained at once reads as 200/1s: paced at 90/1s.
+	accept(p, clock, 200, 0)
+	refuse(p, time.Second)
+	clock.Advance(time.Second)
+	if s := p.Stats(); s.Pauses != 1 || s.Pace != (mgmt.Rate{N: 90, Per: time.Second}) {
+		t.Fatalf("after the first episode: stats = %+v, want 1 pause, pace 90/1s", s)
+	}
+	// Its refill of 3 calls in the second since then is far below it.
+	accept(p, clock, 3, 0)
+	refuse(p, time.Second)
+	clock.Advance(time.Second)
+	// 3/s, with a burst of 200: 198/66s. The pace is at most (3-1)/1s.
+	s := p.Stats()
+	wantServer, wantPace := mgmt.Rate{N: 198, Per: 66 * time.Second}, mgmt.Rate{N: 132, Per: 66 * time.Second}
+	if s.Pauses != 2 || s.Server != wantServer || s.Pace != wantPace {
+		t.Errorf("after the second episode: stats = %+v, want 2 pauses, server %v, pace %v", s, wantServer, wantPace)
+	}
+	if got := p.Tokens(); got != 0 {
+		t.Errorf("burst on resuming = %v, want 0", got)
+	}
+	const logged = "the server allows about 198/66s (3 calls in the 1s between two 429s); pacing at 132/66s"
+	if !strings.Contains(log.String(), logged) {
+		t.Errorf("log does not say %q:\n%s", logged, log.String())
+	}
+	if m, ok := p.Memory(); !ok || m.Server != wantServer || m.Pace != wantPace {
+		t.Errorf("memory = %+v, %v; want server %v, pace %v", m, ok, wantServer, wantPace)
+	}
+}
