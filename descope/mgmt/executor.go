@@ -143,7 +143,8 @@ type Executor struct {
 type ExecutorOption func(*Executor)
 
 // OnEvent sets a callback for item events (to draw progress). Calls are never
-// concurrent, and an item's Started comes before its Done or Failed.
+// concurrent, an item's Started comes before its Done or Failed, and the Done
+// of each of its Deps before its Started.
 func OnEvent(fn func(Event)) ExecutorOption { return func(e *Executor) { e.onEvent = fn } }
 
 // NewExecutor returns an executor running up to workers items at once (at
@@ -252,8 +253,8 @@ type run struct {
 	running int
 	stopped bool
 
-	eventMu  sync.Mutex
-	finished int // items reported done or failed, under eventMu
+	eventMu  sync.Mutex // held while an event is reported; taken after mu, never before
+	finished int        // items reported done or failed, under eventMu
 
 	cycles [][]string // what made the items invalid, if cycles did
 }
@@ -466,20 +467,32 @@ func (r *run) finish(i int, err error, abandoned bool) {
 			}
 		}
 	}
+	// The event goes out before a dependent readied above can report
+	// anything: eventMu is taken before r.mu is released, and a dependent's
+	// start emits under eventMu. Otherwise progress could show a dependent
+	// started, or even done, before the change it waits for.
+	r.eventMu.Lock()
 	r.mu.Unlock()
-	r.emit(ev)
+	r.emitLocked(ev)
+	r.eventMu.Unlock()
 	select {
 	case r.wake <- struct{}{}:
 	default:
 	}
 }
 
+// emit reports ev to the OnEvent callback, one event at a time.
 func (r *run) emit(ev Event) {
+	r.eventMu.Lock()
+	defer r.eventMu.Unlock()
+	r.emitLocked(ev)
+}
+
+// emitLocked is emit for a caller that holds r.eventMu.
+func (r *run) emitLocked(ev Event) {
 	if r.e.onEvent == nil {
 		return
 	}
-	r.eventMu.Lock()
-	defer r.eventMu.Unlock()
 	if ev.Kind != EventStarted {
 		r.finished++
 	}

@@ -258,6 +258,49 @@ func TestExecutorEvents(t *testing.T) {
 	}
 }
 
+// TestExecutorEventsFollowDependencies checks that an item's events come
+// after its dependencies' done events, so that progress never shows a change
+// started or done before the change it waits for. The run is a wide graph
+// with many workers, repeated, so that a dependent readied by a finishing
+// item has every chance to start before that item's event is out.
+func TestExecutorEventsFollowDependencies(t *testing.T) {
+	const runs, width, depth = 50, 8, 8
+	var items []mgmt.Item
+	deps := map[string][]string{}
+	for d := range depth {
+		for w := range width {
+			it := mgmt.Item{ID: fmt.Sprintf("%d.%d", d, w), Do: noop}
+			if d > 0 {
+				it.Deps = []string{fmt.Sprintf("%d.%d", d-1, w), fmt.Sprintf("%d.%d", d-1, (w+1)%width)}
+			}
+			items, deps[it.ID] = append(items, it), it.Deps
+		}
+	}
+	for run := range runs {
+		var mu sync.Mutex // OnEvent calls are never concurrent; mu is for the race detector's sake
+		done := map[string]bool{}
+		var bad []string
+		e := mgmt.NewExecutor(nil, width, mgmt.OnEvent(func(ev mgmt.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, dep := range deps[ev.ID] {
+				if !done[dep] {
+					bad = append(bad, fmt.Sprintf("%s %s before done %s", ev.Kind, ev.ID, dep))
+				}
+			}
+			if ev.Kind == mgmt.EventDone {
+				done[ev.ID] = true
+			}
+		}))
+		if err := e.Run(context.Background(), items).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if len(bad) > 0 {
+			t.Fatalf("run %d: events out of dependency order: %v", run, bad)
+		}
+	}
+}
+
 func TestExecutorPanicIsAFailure(t *testing.T) {
 	rep := mgmt.NewExecutor(nil, 1).Run(context.Background(), []mgmt.Item{
 		{ID: "p", Do: func(context.Context) error { panic("oops") }},
