@@ -20,9 +20,11 @@ import (
 //
 // With prune, the state also claims ownership, own(kind, "*"), of every
 // selected kind that can be owned (descope.OwnableKinds), so that the plan
-// deletes the objects created since the backup. Built-in flows and the
-// preconfigured role and permissions are protected by the plan, not here.
+// deletes the objects created since the backup, each "not in the backup
+// (--prune)". Built-in flows and the preconfigured role and permissions are
+// protected by the plan, not here.
 func RestoreState(b *Backup, only []descope.Kind, prune bool) *descope.State {
+	const pruned = "not in the backup (--prune)"
 	all := b.State()
 	selected := func(k descope.Kind) bool { return len(only) == 0 || slices.Contains(only, k) }
 	s := &descope.State{}
@@ -70,15 +72,15 @@ func RestoreState(b *Backup, only []descope.Kind, prune bool) *descope.State {
 	if prune {
 		for _, k := range descope.OwnableKinds {
 			if selected(k) && k != descope.KindSSO {
-				s.Owns = append(s.Owns, &descope.Ownership{Kind: k, Match: "*"})
+				s.Owns = append(s.Owns, &descope.Ownership{Kind: k, Match: "*", By: pruned})
 			}
 		}
 		if selected(descope.KindSSO) {
 			// Only the tenants whose configurations the backup read: of
 			// the others it knows nothing.
 			for _, id := range all.SSOTenants {
-				s.Owns = append(s.Owns, &descope.Ownership{Kind: descope.KindSSO, Match: id},
-					&descope.Ownership{Kind: descope.KindSSO, Match: id + "/*"})
+				s.Owns = append(s.Owns, &descope.Ownership{Kind: descope.KindSSO, Match: id, By: pruned},
+					&descope.Ownership{Kind: descope.KindSSO, Match: id + "/*", By: pruned})
 			}
 		}
 	}

@@ -154,7 +154,7 @@ func (s *scripter) diff(thread *starlark.Thread, b *starlark.Builtin, args starl
 	if prune {
 		for _, k := range descope.OwnableKinds {
 			if holds(want, desired, k) {
-				desired.Owns = append(desired.Owns, &descope.Ownership{Kind: k, Match: "*", Origin: originOf(thread)})
+				desired.Owns = append(desired.Owns, &descope.Ownership{Kind: k, Match: "*", By: "not in b: " + fn + "(a, b, prune = True)", Origin: originOf(thread)})
 			}
 		}
 	}

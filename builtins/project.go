@@ -174,7 +174,7 @@ func (v *liveProject) delete(thread *starlark.Thread, b *starlark.Builtin, args 
 		if id == "" || strings.ContainsAny(id, "*?") {
 			return nil, fmt.Errorf("%s: ids[%d] %q is not an id: p.delete deletes the objects it names, no patterns", b.Name(), i, id)
 		}
-		desired.Owns = append(desired.Owns, &descope.Ownership{Kind: descope.Kind(kind), Match: id, Origin: origin})
+		desired.Owns = append(desired.Owns, &descope.Ownership{Kind: descope.Kind(kind), Match: id, By: "deleted by the script's " + b.Name(), Origin: origin})
 	}
 	return v.write(contextOf(thread), b.Name(), Write{Desired: desired, Pos: callerPos(thread)})
 }

@@ -191,9 +191,13 @@ func diffKind[T any](d *differ, spec kindSpec[T], live, desired []*T) {
 	}
 }
 
-// ownedReason names the claim that allows a delete.
+// ownedReason names the claim that allows a delete: its By, or the own()
+// that made it, and where.
 func ownedReason(o *Ownership) string {
-	r := fmt.Sprintf("owned by own(%q, %q)", o.Kind, o.Match)
+	r := o.By
+	if r == "" {
+		r = fmt.Sprintf("owned by own(%q, %q)", o.Kind, o.Match)
+	}
 	if pos := o.Origin.Pos(); pos != "" {
 		r += " at " + pos
 	}

@@ -300,6 +300,33 @@ func TestDiffDeletesOnlyOwned(t *testing.T) {
 	})
 }
 
+// TestDeleteReason checks that a delete names the claim that allows it: the
+// own() of a config, or what made a claim no own() made.
+func TestDeleteReason(t *testing.T) {
+	tests := []struct {
+		name  string
+		claim *Ownership
+		want  string
+	}{
+		{"own", own(KindTenant, "cust-*"), `owned by own("tenant", "cust-*") at main.star:2:4`},
+		{"own without a position", &Ownership{Kind: KindTenant, Match: "*"}, `owned by own("tenant", "*")`},
+		{"restore --prune", &Ownership{Kind: KindTenant, Match: "*", By: "not in the backup (--prune)"}, "not in the backup (--prune)"},
+		{"p.delete", &Ownership{Kind: KindTenant, Match: "cust-old", By: "deleted by p.delete", Origin: Origin{"fix.star:3:9: in <toplevel>"}},
+			"deleted by p.delete at fix.star:3:9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Diff(&State{Tenants: []*Tenant{{ID: "cust-old", Name: "Old"}}}, &State{Owns: []*Ownership{tt.claim}})
+			if len(p.Changes) != 1 || p.Changes[0].Action != ActionDelete {
+				t.Fatalf("plan: %v, want one delete", describe(p))
+			}
+			if got := p.Changes[0].Reason; got != tt.want {
+				t.Errorf("reason = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestDiffRolesAndPermissions(t *testing.T) {
 	runPlanCases(t, []planCase{
 		{

@@ -168,10 +168,16 @@ func IsPreconfiguredRole(name string) bool { return slices.Contains(Preconfigure
 
 // Ownership is a claim made with own(kind, match): live objects of Kind whose
 // id matches the glob Match and that the config does not declare are deleted.
+// Claims that no own() made (a restore's --prune, a script's p.delete or
+// diff(prune = True)) say so in By.
 type Ownership struct {
 	Kind  Kind   `json:"kind"`
 	Match string `json:"match"`
 
+	// By is why the claim deletes, as a delete's reason shows it ("not in
+	// the backup (--prune)"), followed by " at POS" when Origin has a
+	// position; "" is an own() of a config.
+	By     string `json:"-"`
 	Origin Origin `json:"-"`
 }
 
