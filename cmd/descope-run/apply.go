@@ -38,6 +38,9 @@ func NewCmdApply(f *Factory, runF func(*cobra.Command, *ApplyOptions) error) *co
 project up, then make the changes through the paced executor in dependency
 order and verify them by reading the project again.
 
+With no terminal on stdin it asks nothing and refuses (exit 4): an answer
+piped in is not read. Pass --auto-approve, or apply a saved plan.
+
 Given a plan saved with plan -out, apply re-reads the project and refuses the
 plan if the project changed since (exit 4); it does not ask again.
 
@@ -145,7 +148,7 @@ func (f *Factory) applyDesired(ctx context.Context, target *runtime.Target, desi
 	out, outTTY, io := f.IO.Out, f.IO.OutTTY, f.IO
 	if r.json {
 		out, outTTY = f.IO.ErrOut, f.IO.ErrTTY
-		io = &IOStreams{In: f.IO.In, Out: f.IO.ErrOut, ErrOut: f.IO.ErrOut, OutTTY: f.IO.ErrTTY, ErrTTY: f.IO.ErrTTY}
+		io = &IOStreams{In: f.IO.In, InTTY: f.IO.InTTY, Out: f.IO.ErrOut, ErrOut: f.IO.ErrOut, OutTTY: f.IO.ErrTTY, ErrTTY: f.IO.ErrTTY}
 	}
 	failed := func(err error) error { return f.reportFailure(r.json, r.operation, r.subject, err) }
 	store, err := f.backupStore(r.ws, r.backupDir, false, target.BackupTarget())
@@ -276,13 +279,26 @@ func reportResult(out io.Writer, operation string, o *runtime.Outcome) {
 // errNotConfirmed is returned when the user does not type yes.
 var errNotConfirmed = errors.New("the answer was not \"yes\"")
 
-// confirm asks on the terminal before an apply or a restore. An interrupt
-// while it waits returns at once: runtime.Apply then cancels the operation
-// and releases its lock as usual.
+// confirm asks on the terminal before a write: an apply, a restore, or a
+// script's write (operation backup.OperationScript). With no terminal on
+// stdin it asks nothing and refuses (*runtime.RefusedError, exit 4), for
+// every command alike: an answer piped in is no confirmation (a CI job that
+// pipes "yes" would apply whatever plan it gets), --auto-approve is. An
+// interrupt while it waits returns at once: runtime.Apply then cancels the
+// operation and releases its lock as usual.
 func confirm(ctx context.Context, io *IOStreams, operation, target string) error {
-	verb := "apply these changes to"
-	if operation == backup.OperationRestore {
-		verb = "restore"
+	verb, what, cancelled, again := "apply these changes to", operation, operation, ", then apply with --auto-approve"
+	switch operation {
+	case backup.OperationRestore:
+		verb, again = "restore", ", then restore with --auto-approve"
+	case backup.OperationScript:
+		what, cancelled, again = "the script's write", "write", " (--dry-run shows it), then run the script with --auto-approve"
+	}
+	if !io.InTTY {
+		return &runtime.RefusedError{
+			Reason: what + " needs confirmation, and there is no terminal to give it",
+			Hint:   "an answer piped to stdin is not read; review the plan" + again,
+		}
 	}
 	fmt.Fprintf(io.Out, "\nDo you want to %s %s?\n  Only 'yes' will be accepted: ", verb, target)
 	type read struct {
@@ -305,10 +321,10 @@ func confirm(ctx context.Context, io *IOStreams, operation, target string) error
 	}
 	fmt.Fprintln(io.Out)
 	if err != nil {
-		return fmt.Errorf("%s needs confirmation but none could be read (%v): type yes, or pass --auto-approve", operation, err)
+		return fmt.Errorf("%s needs confirmation but none could be read (%v): type yes, or pass --auto-approve", what, err)
 	}
 	if strings.TrimSpace(answer) != "yes" {
-		return fmt.Errorf("%s cancelled: %w", operation, errNotConfirmed)
+		return fmt.Errorf("%s cancelled: %w", cancelled, errNotConfirmed)
 	}
 	return nil
 }

@@ -477,7 +477,9 @@ func newCmdBackupRestore(o *BackupOptions) *cobra.Command {
 and applied through the same paced executor as apply, after a backup of the
 project as it is now. --only restores some kinds; --prune also deletes the
 objects of those kinds created since the backup (built-in flows and the
-preconfigured role and permissions are never deleted).`,
+preconfigured role and permissions are never deleted). With no terminal on
+stdin restore asks nothing and refuses (exit 4) unless --auto-approve is
+given: an answer piped in is not read.`,
 		Example: `  descope-run backup restore latest
   descope-run backup restore 3kq7 --only tenant,role --prune`,
 		Args:              cobra.RangeArgs(1, 2),

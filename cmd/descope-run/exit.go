@@ -44,6 +44,9 @@ func ExitCode(err error) int {
 		// Before the script errors: a script's refused write is reported
 		// at its line, and still exits as a refusal.
 		return ExitRefused
+	case errors.Is(err, errNotConfirmed):
+		// A script's write declined at the prompt exits as apply's does.
+		return ExitError
 	case errors.As(err, &se), errors.As(err, &ses):
 		return ExitScript
 	}

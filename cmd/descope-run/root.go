@@ -31,14 +31,16 @@ type IOStreams struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
-	// OutTTY and ErrTTY report whether Out and ErrOut are terminals.
-	OutTTY, ErrTTY bool
+	// OutTTY and ErrTTY report whether Out and ErrOut are terminals; InTTY
+	// whether In is one, which a confirmation needs (see confirm).
+	InTTY, OutTTY, ErrTTY bool
 }
 
 // SystemIO returns the process's streams.
 func SystemIO() *IOStreams {
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		InTTY:  isatty.IsTerminal(os.Stdin.Fd()),
 		OutTTY: isatty.IsTerminal(os.Stdout.Fd()),
 		ErrTTY: isatty.IsTerminal(os.Stderr.Fd()),
 	}

@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
 	"github.com/descope-run/descope-run/backup"
@@ -258,13 +256,7 @@ func (r *scriptRun) apply(ctx context.Context, t *runtime.Target, desired *desco
 	}
 	if !opts.AutoApprove {
 		pol.Confirm = func(ctx context.Context, _ *runtime.Planned) error {
-			if !r.stdinTTY() {
-				return &runtime.RefusedError{
-					Reason: "the script's write needs confirmation, and there is no terminal to give it",
-					Hint:   "review the plan (--dry-run shows it), then run the script with --auto-approve",
-				}
-			}
-			return confirm(ctx, f.IO, backup.OperationApply, t.Description)
+			return confirm(ctx, f.IO, backup.OperationScript, t.Description)
 		}
 	}
 	outcome, err := runtime.Apply(ctx, t, desired, pol)
@@ -278,12 +270,6 @@ func (r *scriptRun) apply(ctx context.Context, t *runtime.Target, desired *desco
 		}
 	}
 	return outcome, err
-}
-
-// stdinTTY reports whether the confirmation can be asked on a terminal.
-func (r *scriptRun) stdinTTY() bool {
-	file, ok := r.f.IO.In.(*os.File)
-	return ok && isatty.IsTerminal(file.Fd())
 }
 
 // render writes the plan of a write to t as apply does.

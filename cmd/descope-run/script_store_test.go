@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/creack/pty"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/descope-run/descope-run/descope/emulator"
@@ -95,7 +96,7 @@ func cmdS3(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // machine is a program a script runs in the background, as another
-// machine would, with its stdin a pipe the script writes to.
+// machine would, with its stdin a terminal (a pty) the script writes to.
 type machine struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
@@ -141,7 +142,7 @@ const awaitLimit = 2 * time.Minute
 //
 //	machine start NAME [VAR=VALUE...] -- PROG ARGS...   start PROG with the script's environment, VARs set
 //	machine await NAME REGEXP    wait until NAME's output (stdout and stderr) matches REGEXP
-//	machine send NAME TEXT       write TEXT and a newline to NAME's stdin
+//	machine send NAME TEXT       write TEXT and a newline to NAME's stdin, a terminal (a pty)
 //	machine kill NAME            kill NAME at once (SIGKILL: it cleans nothing up)
 //	machine wait NAME N          wait for NAME to exit, fail unless its exit code is N, and keep its
 //	                             stdout and stderr for stdout and stderr (as exitcode does)
@@ -203,8 +204,16 @@ func cmdMachine(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		want, err := strconv.Atoi(args[2])
 		ts.Check(err)
+		// The terminal stays open until the program exits: closing it
+		// would hang it up, dropping what send wrote and it has not read.
+		select {
+		case <-m.done:
+		case <-time.After(awaitLimit):
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			ts.Fatalf("machine %s: still running after %v:\n%s", name, awaitLimit, m.out.String())
+		}
 		m.stdin.Close()
-		<-m.done
 		got := 0
 		if ee := (*exec.ExitError)(nil); errors.As(m.err, &ee) {
 			got = ee.ExitCode()
@@ -246,9 +255,14 @@ func startMachine(ts *testscript.TestScript, vars, prog []string) *machine {
 	m.cmd.Env, m.cmd.Dir = env, ts.MkAbs(".")
 	m.cmd.Stdout = machineWriter{m, &m.stdout}
 	m.cmd.Stderr = machineWriter{m, &m.stderr}
-	m.stdin, err = m.cmd.StdinPipe()
+	// Stdin is a terminal, as a person's shell gives it: a confirmation
+	// is asked only on one. Its echo is read and dropped.
+	ptmx, tty, err := pty.Open()
 	ts.Check(err)
+	m.stdin, m.cmd.Stdin = ptmx, tty
 	ts.Check(m.cmd.Start())
+	tty.Close()
+	go io.Copy(io.Discard, ptmx)
 	go func() {
 		m.err = m.cmd.Wait()
 		close(m.done)
@@ -256,6 +270,7 @@ func startMachine(ts *testscript.TestScript, vars, prog []string) *machine {
 	ts.Defer(func() {
 		m.cmd.Process.Kill()
 		<-m.done
+		ptmx.Close()
 	})
 	return m
 }
