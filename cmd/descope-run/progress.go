@@ -137,7 +137,8 @@ func (ph *phase) left(s decor.Statistics) string {
 
 // lines reports, in plain lines when stderr is not a terminal, done of
 // total units ("tenant settings") of a phase of plainMin or more: toDo and
-// did say what is done to them ("read", "read"; "make", "finished").
+// did say what is done to them ("read", "read"; "make", "finished"). The
+// lines depend on total alone, however done advances.
 func (ph *phase) lines(done, total int, unit, toDo, did string) {
 	if ph == nil || ph.d.tty || total < plainMin {
 		return
@@ -151,9 +152,13 @@ func (ph *phase) lines(done, total int, unit, toDo, did string) {
 		fmt.Fprintf(ph.d.w, "%s: %d %s to %s%s.\n", ph.title, total, unit, toDo, paceEstimate(ph.pacer, total))
 		ph.quarter = 0
 	}
-	if q := 4 * done / total; q > ph.quarter {
-		ph.quarter = q
-		fmt.Fprintf(ph.d.w, "%s: %d of %d %s %s.\n", ph.title, done, total, unit, did)
+	// Each quarter passed gets its line, with the count that first reaches
+	// it, even when the counts jump: a read reports nothing until all its
+	// fixed calls have started, and by then an in-process project may
+	// have answered every settings read.
+	for q := 4 * done / total; ph.quarter < q; {
+		ph.quarter++
+		fmt.Fprintf(ph.d.w, "%s: %d of %d %s %s.\n", ph.title, (ph.quarter*total+3)/4, total, unit, did)
 	}
 }
 

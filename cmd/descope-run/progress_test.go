@@ -67,6 +67,53 @@ Reading the project: 80 tenant settings to read.
 	}
 }
 
+// The plain lines depend on the total alone: counts that jump (a read whose
+// first report comes after most of its calls were answered) still give a
+// line per quarter, with the count that reaches it.
+func TestProgressLinesJumps(t *testing.T) {
+	tests := []struct {
+		name  string
+		total int
+		dones []int
+		want  string
+	}{
+		{"all at once", 60, []int{60}, `Reading the project: 60 tenant settings to read.
+Reading the project: 15 of 60 tenant settings read.
+Reading the project: 30 of 60 tenant settings read.
+Reading the project: 45 of 60 tenant settings read.
+Reading the project: 60 of 60 tenant settings read.
+`},
+		{"in jumps", 50, []int{0, 20, 26, 49, 50}, `Reading the project: 50 tenant settings to read.
+Reading the project: 13 of 50 tenant settings read.
+Reading the project: 25 of 50 tenant settings read.
+Reading the project: 38 of 50 tenant settings read.
+Reading the project: 50 of 50 tenant settings read.
+`},
+		{"not finished", 80, []int{0, 45}, `Reading the project: 80 tenant settings to read.
+Reading the project: 20 of 80 tenant settings read.
+Reading the project: 40 of 80 tenant settings read.
+`},
+	}
+	for _, tt := range tests {
+		var out, stepwise bytes.Buffer
+		ph := (&progressDisplay{w: &out}).start("Reading the project", nil, true)
+		for _, done := range tt.dones {
+			ph.lines(done, tt.total, "tenant settings", "read", "read")
+		}
+		if got := out.String(); got != tt.want {
+			t.Errorf("%s: got\n%s\nwant\n%s", tt.name, got, tt.want)
+		}
+		// The same lines as when every count is reported.
+		ph = (&progressDisplay{w: &stepwise}).start("Reading the project", nil, true)
+		for done := 0; done <= tt.dones[len(tt.dones)-1]; done++ {
+			ph.lines(done, tt.total, "tenant settings", "read", "read")
+		}
+		if stepwise.String() != tt.want {
+			t.Errorf("%s: counted one by one, got\n%s\nwant\n%s", tt.name, stepwise.String(), tt.want)
+		}
+	}
+}
+
 // On a terminal the bar is fed from several goroutines and taken off when
 // the phase ends, complete or not, without blocking.
 func TestProgressBar(t *testing.T) {
