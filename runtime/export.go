@@ -34,13 +34,12 @@ type ExportOptions struct {
 	// Settings exports each exported tenant's settings, which costs one
 	// read per tenant (the API has no bulk read for them).
 	Settings bool
-	// SettingsReads, if set, is called with the number of tenants whose
-	// settings are about to be read.
-	SettingsReads func(n int)
 	// SSO exports the SSO configurations of the exported tenants, which
 	// costs one read per tenant; client secrets become secret("...") of
-	// variables named after their configuration. SSOReads is SettingsReads
-	// for them.
+	// variables named after their configuration. SSOReads, if set, is
+	// called with the number of tenants whose SSO configurations are about
+	// to be read. (The settings reads report through Target.Observe, as
+	// every read of tenant settings does.)
 	SSO      bool
 	SSOReads func(n int)
 	// ProjectName and KeyEnv name the project in the exported
@@ -237,9 +236,6 @@ func readForExport(ctx context.Context, t *Target, opts *ExportOptions) (*descop
 	}
 	if !opts.Settings || !kinds[descope.KindTenant] {
 		return live, notes, nil
-	}
-	if opts.SettingsReads != nil {
-		opts.SettingsReads(len(ids))
 	}
 	withSettings, err := t.Client.ReadState(ctx, mgmt.ReadOptions{Settings: ids, Progress: t.observe(PhaseRead)})
 	if err != nil {

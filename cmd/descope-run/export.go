@@ -94,9 +94,6 @@ func runExport(cmd *cobra.Command, opts *ExportCmdOptions) error {
 	ro.SSOReads = func(n int) {
 		fmt.Fprintf(f.IO.ErrOut, "Reading the SSO configurations of %d tenants, one call each%s.\n", n, f.settingsPace(target, n))
 	}
-	ro.SettingsReads = func(n int) {
-		fmt.Fprintf(f.IO.ErrOut, "Reading the settings of %d tenants, one call each%s.\n", n, f.settingsPace(target, n))
-	}
 	res, err := runtime.Export(cmd.Context(), target, ro)
 	if res != nil {
 		for _, n := range res.Notes {
@@ -185,7 +182,8 @@ func settingsTime(r mgmt.Rate, n int) string {
 	return "about " + d.Round(time.Second).String()
 }
 
-// settingsPace says how long n settings reads take at the target's pace.
+// settingsPace says how long n reads, one per tenant, take at the target's
+// pace.
 func (f *Factory) settingsPace(t *runtime.Target, n int) string {
 	if t.Local {
 		return " (the local project is not paced)"
