@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -99,6 +100,9 @@ type Factory struct {
 	shared map[[2]string]*backup.BlobStore
 	// display shows the progress of long phases (see progress).
 	display *progressDisplay
+	// interrupts is what an interrupt says during the command (see
+	// interruptsFor); nil before a command starts.
+	interrupts atomic.Pointer[interruptNotes]
 }
 
 // Logger returns the logger configured by --log-level or DESCOPE_RUN_LOG.
@@ -189,6 +193,7 @@ the workspace, so you can try everything without credentials.`,
 		Version:       toolVersion(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			f.ctx, f.command = cmd.Context(), strings.Join(append([]string{cmd.CommandPath()}, args...), " ")
+			f.interrupts.Store(interruptsFor(cmd))
 			return f.checkGlobals(cmd)
 		},
 	}
@@ -200,11 +205,17 @@ the workspace, so you can try everything without credentials.`,
 	pf.StringArrayVar(&g.Vars, "var", nil, "set a config variable, `NAME=VALUE` (repeatable; read as vars[\"NAME\"])")
 	pf.StringArrayVar(&g.VarFiles, "var-file", nil, "read config variables from a YAML or JSON `FILE` (repeatable)")
 	pf.Uint64Var(&g.MaxSteps, "max-steps", runtime.DefaultMaxSteps, "stop a config after this many Starlark steps")
-	pf.DurationVar(&g.EvalTimeout, "eval-timeout", runtime.DefaultTimeout, "stop a config that runs longer than this")
+	pf.DurationVar(&g.EvalTimeout, "eval-timeout", runtime.DefaultTimeout,
+		"stop a config or a test that runs longer than this (default "+runtime.DefaultTimeout.String()+"; none for run scripts unless given)")
 	if g.MaxMemory == 0 {
 		g.MaxMemory = byteSize(runtime.MaxMemoryDefault())
 	}
-	pf.Var(&g.MaxMemory, "max-memory", "stop a config that uses more than `SIZE` of memory to evaluate, e.g. 512MiB (by default a quarter of the memory available, at most 1GiB)")
+	pf.Var(&g.MaxMemory, "max-memory", "stop a config that uses more than `SIZE` of memory to evaluate, e.g. 512MiB (default: a quarter of the memory available, at most 1GiB)")
+	// Their usage says the default, which pflag would add again, after
+	// the exception (run) or as the machine's figure: a zero DefValue
+	// keeps it out.
+	pf.Lookup("eval-timeout").DefValue = "0s"
+	pf.Lookup("max-memory").DefValue = ""
 	pf.StringVar(&g.Rate, "rate", "", "pace every API call at `N/DURATION`, e.g. 200/60s (default: descope-run.yaml's rate, else "+DefaultRate+")")
 
 	root.AddCommand(
@@ -232,9 +243,52 @@ func Main() int {
 	// present": abort instead (SIGABRT, 134 in shells).
 	debug.SetTraceback("crash")
 	f := &Factory{IO: SystemIO(), Globals: &GlobalOptions{}, Getenv: os.Getenv, Now: time.Now}
-	ctx, stop := interruptible(f.IO.ErrOut)
+	ctx, stop := interruptible(f.IO.ErrOut, f.interruptNotes)
 	defer stop()
 	return Execute(ctx, f, os.Args[1:])
+}
+
+// interruptNotes are what the first, second and third interrupt say.
+type interruptNotes [3]string
+
+var (
+	// writeInterrupts are said by the commands that write to a project
+	// (writeCommands): their calls in flight run to their end, so that
+	// what they did is known.
+	writeInterrupts = interruptNotes{
+		"\nInterrupted: starting no new work, waiting for the calls in flight (interrupt again to stop waiting).",
+		"Stopping: abandoning the calls in flight and their retries (their outcome is unknown: run plan to see where the project stands); saving and unlocking first (interrupt again to quit at once).",
+		"Quitting at once.",
+	}
+	// otherInterrupts are said by every other command (eval, plan, the
+	// emulator, ...), which has nothing in flight worth waiting for.
+	otherInterrupts = interruptNotes{
+		"\nInterrupted: stopping (interrupt again to stop at once).",
+		"Stopping at once (interrupt again to quit).",
+		"Quitting at once.",
+	}
+)
+
+// writeCommands are the commands that write to a project through the
+// executor, by path below the root.
+var writeCommands = []string{"apply", "backup restore", "run"}
+
+// interruptsFor returns what interrupts say during cmd.
+func interruptsFor(cmd *cobra.Command) *interruptNotes {
+	path := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+	if slices.Contains(writeCommands, path) {
+		return &writeInterrupts
+	}
+	return &otherInterrupts
+}
+
+// interruptNotes returns what interrupts say now: the command's, once it
+// started.
+func (f *Factory) interruptNotes() *interruptNotes {
+	if n := f.interrupts.Load(); n != nil {
+		return n
+	}
+	return &otherInterrupts
 }
 
 // interruptible returns a context that the first interrupt (Ctrl-C or
@@ -243,11 +297,12 @@ func Main() int {
 // known. The second interrupt ends the context's stop (mgmt.WithStop): the
 // calls in flight and their retries are abandoned (reported as of unknown
 // outcome) and the command returns, so that its closers still run (the
-// local project is saved, the lock released). A third quits at once.
-func interruptible(stderr io.Writer) (context.Context, func()) {
+// local project is saved, the lock released). A third quits at once. Each
+// says so on stderr in the words notes returns then.
+func interruptible(stderr io.Writer, notes func() *interruptNotes) (context.Context, func()) {
 	sigs := make(chan os.Signal, 3)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	ctx, stop := interruptOn(sigs, stderr, func() { os.Exit(ExitInterrupted) })
+	ctx, stop := interruptOn(sigs, stderr, notes, func() { os.Exit(ExitInterrupted) })
 	return ctx, func() {
 		signal.Stop(sigs)
 		stop()
@@ -256,7 +311,7 @@ func interruptible(stderr io.Writer) (context.Context, func()) {
 
 // interruptOn is interruptible for the signals of sigs; quit ends the
 // process at the third.
-func interruptOn(sigs <-chan os.Signal, stderr io.Writer, quit func()) (context.Context, func()) {
+func interruptOn(sigs <-chan os.Signal, stderr io.Writer, notes func() *interruptNotes, quit func()) (context.Context, func()) {
 	hard, abandon := context.WithCancelCause(context.Background())
 	ctx, cancel := context.WithCancelCause(mgmt.WithStop(context.Background(), hard))
 	done := make(chan struct{})
@@ -267,15 +322,13 @@ func interruptOn(sigs <-chan os.Signal, stderr io.Writer, quit func()) (context.
 			case <-done:
 				return
 			}
+			fmt.Fprintln(stderr, notes()[min(n, 3)-1])
 			switch n {
 			case 1:
-				fmt.Fprintln(stderr, "\nInterrupted: starting no new work, waiting for the calls in flight (interrupt again to stop waiting).")
 				cancel(errInterrupted)
 			case 2:
-				fmt.Fprintln(stderr, "Stopping: abandoning the calls in flight and their retries (their outcome is unknown: run plan to see where the project stands); saving and unlocking first (interrupt again to quit at once).")
 				abandon(errInterrupted)
 			default:
-				fmt.Fprintln(stderr, "Quitting at once.")
 				quit()
 				return
 			}
