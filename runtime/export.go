@@ -198,6 +198,27 @@ func selectTenants(live *descope.State, match string) map[string]bool {
 	return selected
 }
 
+// noTenantMatched is the note of a --match that selects no tenant: it says
+// how many the project has, and some of their ids, to check the pattern
+// against.
+func noTenantMatched(match string, tenants []*descope.Tenant) string {
+	if len(tenants) == 0 {
+		return fmt.Sprintf("no tenant is exported: --match %q matches none, the project has no tenants", match)
+	}
+	ids := make([]string, len(tenants))
+	for i, t := range tenants {
+		ids[i] = t.ID
+	}
+	slices.Sort(ids)
+	const some = 3
+	more := ""
+	if len(ids) > some {
+		ids, more = ids[:some], ", ..."
+	}
+	return fmt.Sprintf("no tenant is exported: --match %q matches none of the project's %d tenants (%s%s)",
+		match, len(tenants), strings.Join(ids, ", "), more)
+}
+
 // readForExport reads what opts exports of the project. When the snapshot
 // export that gives the project's name and tags fails (not every Descope
 // plan allows it), the rest is exported and a note says so.
@@ -223,6 +244,9 @@ func readForExport(ctx context.Context, t *Target, opts *ExportOptions) (*descop
 		if selected[tn.ID] {
 			ids = append(ids, tn.ID)
 		}
+	}
+	if opts.Match != "" && kinds[descope.KindTenant] && len(ids) == 0 {
+		notes = append(notes, noTenantMatched(opts.Match, live.Tenants))
 	}
 	if opts.SSO && kinds[descope.KindSSO] && kinds[descope.KindTenant] {
 		if opts.SSOReads != nil {

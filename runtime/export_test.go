@@ -207,3 +207,26 @@ func TestTreeOrder(t *testing.T) {
 		t.Errorf("treeOrder = %s, want %s", strings.Join(got, " "), want)
 	}
 }
+
+func TestNoTenantMatched(t *testing.T) {
+	tenants := func(ids ...string) []*descope.Tenant {
+		var out []*descope.Tenant
+		for _, id := range ids {
+			out = append(out, &descope.Tenant{ID: id})
+		}
+		return out
+	}
+	tests := []struct {
+		tenants []*descope.Tenant
+		want    string
+	}{
+		{nil, `no tenant is exported: --match "x*" matches none, the project has no tenants`},
+		{tenants("b", "a"), `no tenant is exported: --match "x*" matches none of the project's 2 tenants (a, b)`},
+		{tenants("d", "c", "b", "a"), `no tenant is exported: --match "x*" matches none of the project's 4 tenants (a, b, c, ...)`},
+	}
+	for _, tt := range tests {
+		if got := noTenantMatched("x*", tt.tenants); got != tt.want {
+			t.Errorf("noTenantMatched(%d tenants) = %q, want %q", len(tt.tenants), got, tt.want)
+		}
+	}
+}
