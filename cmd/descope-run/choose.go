@@ -1,8 +1,8 @@
 package main
 
 // This file chooses the project a command works on, the same way for plan,
-// apply, backup and export (docs/design.md section 6, "Choosing the
-// project").
+// apply, backup, export and a script's descope.project (docs/design.md
+// section 6, "Choosing the project").
 
 import (
 	"fmt"
@@ -31,6 +31,12 @@ type projectSelection struct {
 	// TakesConfig says that the command accepts a config, for the error
 	// that lists the candidates.
 	TakesConfig bool
+	// Script says that a script's descope.project(Name) asks. A script may
+	// work on several projects, so DESCOPE_PROJECT_ID speaks for a name
+	// only when it is that project's id and DESCOPE_MANAGEMENT_KEY is set,
+	// and the local project of a name's id is made on first use, as a
+	// config's is.
+	Script bool
 }
 
 // chosenProject is the project a selection names, before it is opened.
@@ -47,11 +53,14 @@ type chosenProject struct {
 //     DESCOPE_MANAGEMENT_KEY, or the key_env of its descope-run.yaml entry);
 //     --project or --project-id naming another is an error, and a config
 //     pinning another is refused when the target opens (openSelected);
-//   - else the project that the config's pin, --project NAME or
-//     --project-id ID names: the real one when the variable the key_env of
-//     its descope-run.yaml entry names is set, else the workspace's local
-//     project of that id (which must exist, unless a config names it: a
-//     config's local project is made on first use);
+//     for a script's name it counts only when it is that project, with its
+//     key (sel.Script);
+//   - else the project that the config's pin, --project NAME,
+//     --project-id ID or a script's descope.project(NAME) names: the real
+//     one when the variable the key_env of its descope-run.yaml entry names
+//     is set, else the workspace's local project of that id (which must
+//     exist, unless a config or a script names it: their local project is
+//     made on first use);
 //   - else, for a config that pins none, the default local project;
 //   - else the workspace's only local project;
 //   - else an error that says why and lists the candidates: the local
@@ -62,8 +71,12 @@ func (f *Factory) resolveProject(ws *runtime.Workspace, sel projectSelection) (c
 	if sel.Name != "" {
 		pc, ok := ws.Config.Projects[sel.Name]
 		if !ok {
-			return chosenProject{}, fmt.Errorf("--project %s: %s has no project of that name (%s)", sel.Name,
-				filepath.Join(ws.Root, runtime.ConfigFile), listed("its projects are", projectNames(ws)))
+			err := fmt.Errorf("%s has no project %q (%s)", filepath.Join(ws.Root, runtime.ConfigFile), sel.Name,
+				listed("its projects are", projectNames(ws)))
+			if !sel.Script {
+				err = fmt.Errorf("--project %s: %w", sel.Name, err)
+			}
+			return chosenProject{}, err
 		}
 		if id != "" && id != pc.ID {
 			return chosenProject{}, fmt.Errorf("--project %s is project %s but --project-id is %s: drop one of them", sel.Name, pc.ID, id)
@@ -76,7 +89,11 @@ func (f *Factory) resolveProject(ws *runtime.Workspace, sel projectSelection) (c
 		}
 		id = sel.Pinned
 	}
-	if env := f.Getenv(mgmt.EnvProjectID); env != "" {
+	env := f.Getenv(mgmt.EnvProjectID)
+	if sel.Script && id != "" && (env != id || f.Getenv(mgmt.EnvManagementKey) == "") {
+		env = ""
+	}
+	if env != "" {
 		if id != "" && id != env && sel.Pinned == "" {
 			return chosenProject{}, fmt.Errorf("the project chosen is %s but %s is %s: unset %s, or drop --project and --project-id", id, mgmt.EnvProjectID, env, mgmt.EnvProjectID)
 		}
@@ -86,7 +103,7 @@ func (f *Factory) resolveProject(ws *runtime.Workspace, sel projectSelection) (c
 		if f.keyEnvOf(ws, id) != "" {
 			return chosenProject{ID: id, Real: true}, nil
 		}
-		if sel.Config {
+		if sel.Config || sel.Script {
 			return chosenProject{ID: id}, nil
 		}
 		local, err := runtime.LocalProjects(ws)
@@ -109,18 +126,21 @@ func (f *Factory) resolveProject(ws *runtime.Workspace, sel projectSelection) (c
 	if len(local) == 1 {
 		return chosenProject{ID: local[0]}, nil
 	}
-	return chosenProject{}, whichProject(ws, local, sel.TakesConfig)
+	return chosenProject{}, whichProject(ws, local, sel)
 }
 
 // whichProject is the error of a selection that cannot tell which project:
-// it says why and lists the candidates.
-func whichProject(ws *runtime.Workspace, local []string, takesConfig bool) error {
+// it says why, how sel's command names one, and lists the candidates.
+func whichProject(ws *runtime.Workspace, local []string, sel projectSelection) error {
 	has := "no local project"
 	if len(local) > 1 {
 		has = fmt.Sprintf("%d local projects", len(local))
 	}
 	choose := "or choose one with --project NAME or --project-id ID"
-	if takesConfig {
+	switch {
+	case sel.Script:
+		choose = "or name one with descope.project(NAME)"
+	case sel.TakesConfig:
 		choose = "choose one with --project NAME or --project-id ID, or name its config (a .star file)"
 	}
 	candidates := []string{listed("local projects:", local)}
@@ -128,7 +148,9 @@ func whichProject(ws *runtime.Workspace, local []string, takesConfig bool) error
 		candidates = append(candidates, listed("projects in "+runtime.ConfigFile+":", projectNames(ws)))
 	} else {
 		candidates = append(candidates, "no "+runtime.ConfigFile+" here")
-		if below := workspacesBelow(ws.Root); len(below) > 0 {
+		// A script's workspace is where the script is: --workspace is for
+		// the commands that read no file.
+		if below := workspacesBelow(ws.Root); len(below) > 0 && !sel.Script {
 			candidates = append(candidates, listed("workspaces below (choose one with --workspace DIR):", below))
 		}
 	}

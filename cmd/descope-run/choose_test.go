@@ -54,7 +54,7 @@ func TestResolveProject(t *testing.T) {
 		{name: "name with its key", env: map[string]string{"PROD_KEY": "K2"}, sel: projectSelection{Name: "prod"},
 			want: chosenProject{ID: prod, Real: true}},
 		{name: "name and id disagree", sel: projectSelection{Name: "prod", ID: staging}, wantErr: "--project prod is project " + prod + " but --project-id is " + staging},
-		{name: "unknown name", sel: projectSelection{Name: "prd"}, wantErr: "has no project of that name (its projects are prod, staging)"},
+		{name: "unknown name", sel: projectSelection{Name: "prd"}, wantErr: `has no project "prd" (its projects are prod, staging)`},
 		{name: "id without a local project", sel: projectSelection{ID: staging}, wantErr: "has no local project of that id"},
 		{name: "pin: local, made on first use", sel: projectSelection{Config: true, Pinned: staging}, want: chosenProject{ID: staging}},
 		{name: "pin with its key", env: map[string]string{"PROD_KEY": "K2"}, sel: projectSelection{Config: true, Pinned: prod},
@@ -63,6 +63,23 @@ func TestResolveProject(t *testing.T) {
 			wantErr: "the config pins project " + prod + " but --project or --project-id chose " + staging},
 		{name: "config without a pin", local: []string{prod, staging}, sel: projectSelection{Config: true},
 			want: chosenProject{ID: runtime.DefaultLocalProjectID}},
+		// A script's descope.project(name): docs/design.md section 8 and
+		// "Choosing the project".
+		{name: "script: only local project", local: []string{staging}, sel: projectSelection{Script: true}, want: chosenProject{ID: staging}},
+		{name: "script: environment", local: []string{staging}, env: map[string]string{"DESCOPE_PROJECT_ID": "P2Env"},
+			sel: projectSelection{Script: true}, want: chosenProject{ID: "P2Env", Real: true}},
+		{name: "script: two local projects", local: []string{prod, staging}, sel: projectSelection{Script: true},
+			wantErr: "has 2 local projects: set DESCOPE_PROJECT_ID and DESCOPE_MANAGEMENT_KEY for a real project, or name one with descope.project(NAME) (local projects: " + prod + ", " + staging + "; projects in descope-run.yaml: prod, staging)"},
+		{name: "script: name without its key, local made on first use", sel: projectSelection{Script: true, Name: "prod"}, want: chosenProject{ID: prod}},
+		{name: "script: name with its key", env: map[string]string{"PROD_KEY": "K2"}, sel: projectSelection{Script: true, Name: "prod"},
+			want: chosenProject{ID: prod, Real: true}},
+		{name: "script: name, the environment on another project", env: map[string]string{"DESCOPE_PROJECT_ID": "P2Env", "DESCOPE_MANAGEMENT_KEY": "K2"},
+			sel: projectSelection{Script: true, Name: "staging"}, want: chosenProject{ID: staging}},
+		{name: "script: name, the environment on that project", env: map[string]string{"DESCOPE_PROJECT_ID": staging, "DESCOPE_MANAGEMENT_KEY": "K2"},
+			sel: projectSelection{Script: true, Name: "staging"}, want: chosenProject{ID: staging, Real: true}},
+		{name: "script: name, the environment on that project without a key", env: map[string]string{"DESCOPE_PROJECT_ID": staging},
+			sel: projectSelection{Script: true, Name: "staging"}, want: chosenProject{ID: staging}},
+		{name: "script: unknown name", sel: projectSelection{Script: true, Name: "prd"}, wantErr: `has no project "prd" (its projects are prod, staging)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,6 +89,9 @@ func TestResolveProject(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				if tt.sel.Script && strings.Contains(err.Error(), "--") {
+					t.Errorf("a script's error names a flag: %v", err)
 				}
 				return
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -96,7 +95,7 @@ func runRun(cmd *cobra.Command, opts *RunOptions) error {
 	if opts.JSON {
 		show = f.IO.ErrOut
 	}
-	r := &scriptRun{f: f, opts: opts, show: show, targets: map[string]*runtime.Target{}, seen: map[string]bool{}}
+	r := &scriptRun{f: f, opts: opts, show: show, targets: map[chosenProject]*runtime.Target{}, seen: map[string]bool{}}
 	eval := f.EvalOptions(opts.Script)
 	eval.Timeout = opts.Timeout
 	return runtime.RunScript(cmd.Context(), runtime.ScriptOptions{
@@ -125,83 +124,41 @@ type scriptRun struct {
 
 	mu      sync.Mutex
 	ws      *runtime.Workspace
-	targets map[string]*runtime.Target // by "real:ID" or "local:ID"
-	seen    map[string]bool            // backups already reported
+	targets map[chosenProject]*runtime.Target
+	seen    map[string]bool // backups already reported
 }
 
 // open opens the project descope.project(name) names, once per project
-// (one target, one pacer): a name is an entry of descope-run.yaml's
-// projects:, real when the variable its key_env names is set, else the
-// workspace's local project of that id; no name is the project
-// DESCOPE_PROJECT_ID names, else the workspace's only local project.
+// (one target, one pacer), chosen as every command chooses it
+// (resolveProject with projectSelection.Script): a name is an entry of
+// descope-run.yaml's projects:, real when the variable its key_env names is
+// set, else the workspace's local project of that id, which the note says;
+// no name is the project DESCOPE_PROJECT_ID names, else the workspace's
+// only local project.
 func (r *scriptRun) open(ws *runtime.Workspace, name string) (*runtime.Target, string, error) {
-	f := r.f
-	getenv := f.Getenv
-	var (
-		id, note string
-		real     bool
-	)
-	switch {
-	case name != "":
-		pc, ok := ws.Config.Projects[name]
-		if !ok {
-			return nil, "", fmt.Errorf("%s has no project %q (%s)", filepath.Join(ws.Root, runtime.ConfigFile), name,
-				listed("its projects are", projectNames(ws)))
-		}
-		id = pc.ID
-		switch {
-		case pc.KeyEnv != "" && getenv(pc.KeyEnv) != "":
-			real = true
-		case getenv(mgmt.EnvProjectID) == id && getenv(mgmt.EnvManagementKey) != "":
-			real = true // the environment names this very project
-		default:
-			why := "no key_env"
-			if pc.KeyEnv != "" {
-				why = pc.KeyEnv + " is not set"
-			}
-			note = fmt.Sprintf("descope.project(%q): %s, so the script works on the workspace's local project %s, not on the real one", name, why, id)
-		}
-	case getenv(mgmt.EnvProjectID) != "":
-		id, real = getenv(mgmt.EnvProjectID), true
-	default:
-		local, err := runtime.LocalProjects(ws)
-		if err != nil {
-			return nil, "", err
-		}
-		if len(local) != 1 {
-			what := "no local project"
-			if len(local) > 1 {
-				what = fmt.Sprintf("%d local projects", len(local))
-			}
-			return nil, "", fmt.Errorf("which project? %s is not set and the workspace %s has %s: name one, descope.project(NAME), or set %s and %s for a real project (%s; %s)",
-				mgmt.EnvProjectID, ws.Root, what, mgmt.EnvProjectID, mgmt.EnvManagementKey,
-				listed("projects in "+runtime.ConfigFile+":", projectNames(ws)), listed("local projects:", local))
-		}
-		id = local[0]
+	c, err := r.f.resolveProject(ws, projectSelection{Name: name, Script: true})
+	if err != nil {
+		return nil, "", err
 	}
-	key := "local:" + id
-	if real {
-		key = "real:" + id
+	var note string
+	if name != "" && !c.Real {
+		why := "no key_env"
+		if env := ws.Config.Projects[name].KeyEnv; env != "" {
+			why = env + " is not set"
+		}
+		note = fmt.Sprintf("descope.project(%q): %s, so the script works on the workspace's local project %s, not on the real one", name, why, c.ID)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.ws = ws
-	if t, ok := r.targets[key]; ok {
+	if t, ok := r.targets[c]; ok {
 		return t, "", nil
 	}
-	t, err := f.openTargetEnv(ws, id, func(k string) string {
-		if k == mgmt.EnvProjectID {
-			if real {
-				return id
-			}
-			return ""
-		}
-		return getenv(k)
-	})
+	t, err := r.f.openChosen(ws, c)
 	if err != nil {
 		return nil, "", err
 	}
-	r.targets[key] = t
+	r.targets[c] = t
 	return t, note, nil
 }
 
