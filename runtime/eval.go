@@ -232,6 +232,14 @@ func runModules(ctx context.Context, ws *Workspace, entry string, predeclared st
 	thread.Load = l.load
 	thread.SetMaxExecutionSteps(limits.maxSteps)
 
+	if limits.maxMemory == 0 {
+		limits.maxMemory = MaxMemoryDefault()
+	}
+	// The watch starts before the evaluation, so that its start does not
+	// count what the evaluation has already grown.
+	heap := watchHeap(limits.maxMemory)
+	defer heap.stop()
+
 	// The interpreter stops at its next step once the thread is cancelled,
 	// but not inside a built-in call, so the evaluation runs on its own
 	// goroutine: when it does not stop within stopGrace of a cancel, it is
@@ -247,11 +255,6 @@ func runModules(ctx context.Context, ws *Workspace, entry string, predeclared st
 		_, err := l.exec(thread, entry)
 		done <- err
 	}()
-	if limits.maxMemory == 0 {
-		limits.maxMemory = MaxMemoryDefault()
-	}
-	heap := watchHeap(limits.maxMemory)
-	defer heap.stop()
 
 	var reason string
 	select {

@@ -98,6 +98,10 @@ func watchHeap(budget uint64) *heapWatch {
 		}
 		return sample[0].Value.Uint64()
 	}
+	// Count from the live heap: garbage not yet collected (a large
+	// structure just dropped) would raise the start, and the budget with
+	// it, by as much as it holds.
+	runtime.GC()
 	base := read()
 	go func() {
 		t := time.NewTicker(heapWatchEvery)
