@@ -67,9 +67,7 @@ the command says so and lists them.`,
 	f.addBackupURLFlag(pf)
 	pf.BoolVar(&opts.Git, "git", false, "keep the backup folder as a git repository, one commit per backup (also backup.git)")
 	pf.StringVar(&opts.Workspace, "workspace", ".", "the workspace `DIR`, for descope-run.yaml and the local project")
-	pf.StringVar(&opts.Project, "project", "", "the project `NAME` of descope-run.yaml's projects:")
-	pf.StringVar(&opts.ProjectID, "project-id", "", "the project `ID` (the workspace's local project of that id without a key)")
-	_ = cmd.RegisterFlagCompletionFunc("project", completeProjectNames)
+	addProjectFlags(cmd, pf, &opts.Project, &opts.ProjectID)
 	cmd.AddCommand(
 		newCmdBackupCreate(opts),
 		newCmdBackupList(opts),
@@ -178,7 +176,13 @@ func newCmdBackupCreate(o *BackupOptions) *cobra.Command {
 		Use:   "create [CONFIG]",
 		Short: "Back the project up now",
 		Long: `Read the whole project, every tenant's settings (one call each) and every
-flow included, and write it as a new backup.`,
+flow included, and write it as a new backup of the project's target (see
+backup --help for where backups live); print its id. --reason is kept in
+its metadata, which backup list and backup show print. Backups are pruned
+only by backup prune and after an apply or restore, never here.`,
+		Example: `  descope-run backup create scripts/prod.star --reason "before the SSO migration"
+  descope-run backup create --project staging
+  descope-run backup create --backup-url 's3://acme-descope/prod?region=eu-west-1'`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: starFiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -232,6 +236,8 @@ and checked against its checksum: a damaged backup (cut short, or changed
 since it was written) is marked so, is never restored, and prune does not
 count it among the backups it keeps; an unverified one is in a format newer
 than this descope-run reads.`,
+		Example: `  descope-run backup list scripts/prod.star
+  descope-run backup list --project staging --json | jq '.[0].id'`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: starFiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -356,8 +362,17 @@ func isKind(s string) bool {
 
 func newCmdBackupShow(o *BackupOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:               "show ID [CONFIG]",
-		Short:             "Show a backup's metadata and what it holds",
+		Use:   "show ID [CONFIG]",
+		Short: "Show a backup's metadata and what it holds",
+		Long: `Show a backup's metadata (its target, when and by whom it was taken, the
+operation and reason, the workspace's git commit, the tool version, the
+file) and how many objects of each kind it holds. The file's checksum is
+verified first: a damaged backup is an error that says so. ID is a backup
+id, a unique prefix of one, "latest" or "latest~N"; backup diff shows what
+the backup holds, as a plan.`,
+		Example: `  descope-run backup show latest
+  descope-run backup show latest~1 scripts/prod.star
+  descope-run backup show 3kq7 --project staging`,
 		Args:              cobra.RangeArgs(1, 2),
 		ValidArgsFunction: o.completeIDThenConfig,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -407,6 +422,9 @@ func newCmdBackupDiff(o *BackupOptions) *cobra.Command {
   diff ID ID2        a project as in backup ID, restored to backup ID2
   diff ID CONFIG     a project as in backup ID, with the config CONFIG applied
                      (the config also chooses the project, as plan does)`,
+		Example: `  descope-run backup diff latest
+  descope-run backup diff latest~1 latest --prune
+  descope-run backup diff latest scripts/prod.star`,
 		Args:              cobra.RangeArgs(1, 2),
 		ValidArgsFunction: o.completeDiff,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -536,6 +554,8 @@ ones do not count toward --keep (so the newest good backup is never deleted)
 and go once older than --older-than; unverified ones (a newer format) stay.
 apply and restore run this after every change with the defaults (30 days,
 keep 5; backup.keep in descope-run.yaml), for the backups of their target.`,
+		Example: `  descope-run backup prune scripts/prod.star
+  descope-run backup prune --project staging --older-than 7d --keep 3`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: starFiles,
 		RunE: func(cmd *cobra.Command, args []string) error {

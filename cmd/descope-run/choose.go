@@ -12,6 +12,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/descope-run/descope-run/backup"
 	"github.com/descope-run/descope-run/descope/mgmt"
 	"github.com/descope-run/descope-run/runtime"
@@ -249,6 +252,14 @@ func (f *Factory) openChecked(ws *runtime.Workspace, c chosenProject, pinned str
 		return nil, &runtime.ProjectMismatchError{Want: pinned, TargetID: t.ProjectID, Target: t.Description}
 	}
 	return t, nil
+}
+
+// addProjectFlags adds --project NAME and --project-id ID, the selection
+// resolveProject reads, to the flags fs of cmd.
+func addProjectFlags(cmd *cobra.Command, fs *pflag.FlagSet, name, id *string) {
+	fs.StringVar(name, "project", "", "the project `NAME` of descope-run.yaml's projects:")
+	fs.StringVar(id, "project-id", "", "the project `ID` (the workspace's local project of that id without a key)")
+	_ = cmd.RegisterFlagCompletionFunc("project", completeProjectNames)
 }
 
 // chooseProject opens the project that a command reading one without a

@@ -201,3 +201,24 @@ func TestVersionFlag(t *testing.T) {
 		t.Errorf("--version printed %q, want %q", got, want)
 	}
 }
+
+// TestHelpEveryCommand checks that every command one runs says what it does
+// at length and shows how it is called.
+func TestHelpEveryCommand(t *testing.T) {
+	var out, errOut bytes.Buffer
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Runnable() && !c.Hidden && c.Name() != "version" {
+			if c.Long == "" {
+				t.Errorf("%s: no long help", c.CommandPath())
+			}
+			if c.Example == "" {
+				t.Errorf("%s: no example", c.CommandPath())
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(NewRootCmd(newTestFactory(&out, &errOut)))
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/descope-run/descope-run/backup"
+	"github.com/descope-run/descope-run/descope/mgmt"
 	"github.com/descope-run/descope-run/runtime"
 )
 
@@ -17,10 +18,11 @@ import (
 type LockOptions struct {
 	f         *Factory
 	Workspace string
-	// ProjectID is the project whose lock is shown or broken ("" for the
-	// one chosen as backup commands choose it).
-	ProjectID string
-	Force     bool
+	// Project (--project NAME) and ProjectID (--project-id ID, or the
+	// PROJECT-ID argument) choose the project whose lock is shown or
+	// broken, as the backup commands choose it (resolveProject).
+	Project, ProjectID string
+	Force              bool
 	// Break is set for lock break.
 	Break bool
 }
@@ -56,13 +58,21 @@ it is broken with lock break, which refuses a lock that has not expired
 unless --force.
 
 Without one, the lock is a file in ~/.descope-mgmt/locks and keeps the
-operations of one machine apart.`,
+operations of one machine apart.
+
+The project is chosen as the backup commands choose it: PROJECT-ID (the
+same as --project-id ID), --project NAME (an entry of descope-run.yaml's
+projects:), DESCOPE_PROJECT_ID, else the workspace's only local project.`,
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&opts.Workspace, "workspace", ".", "the workspace `DIR`, for descope-run.yaml and the local project")
+	addProjectFlags(cmd, pf, &opts.Project, &opts.ProjectID)
 	f.addBackupURLFlag(pf)
 	run := func(c *cobra.Command, args []string) error {
 		if len(args) == 1 {
+			if opts.ProjectID != "" && opts.ProjectID != args[0] {
+				return fmt.Errorf("PROJECT-ID %s and --project-id %s: give the project once", args[0], opts.ProjectID)
+			}
 			opts.ProjectID = args[0]
 		}
 		if runF != nil {
@@ -73,21 +83,36 @@ operations of one machine apart.`,
 	show := &cobra.Command{
 		Use:   "show [PROJECT-ID]",
 		Short: "Show who holds the lock on a project",
-		Args:  cobra.MaximumNArgs(1),
-		RunE:  run,
+		Long: `Show who holds the lock on a project: the command, host, process and user,
+and since when; for a lock in a store, when it expires unless its holder
+renews it, or that it expired and how to break it. Without PROJECT-ID,
+--project or --project-id, the project is DESCOPE_PROJECT_ID's, else the
+workspace's only local project.`,
+		Example: `  descope-run lock show
+  descope-run lock show --project prod
+  descope-run lock show P2abc --backup-url 's3://acme-descope/prod?region=eu-west-1'`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: run,
 	}
 	brk := &cobra.Command{
-		Use:   "break PROJECT-ID",
+		Use:   "break [PROJECT-ID]",
 		Short: "Delete the lock on a project left by an operation that died",
 		Long: `Delete the lock on a project and say whose it was. A lock in a store that has
 not expired is refused: its holder renews it while it runs. --force breaks it
 anyway; use it only when you know the holder is not running (its machine is
-off, its CI job was cancelled). A break is written to the audit log.`,
+off, its CI job was cancelled). A break is written to the audit log.
+
+The project must be named: PROJECT-ID, --project NAME, --project-id ID or
+DESCOPE_PROJECT_ID.`,
 		Example: `  descope-run lock break P2abc
+  descope-run lock break --project prod
   descope-run lock break P2abc --force --backup-url 's3://acme-descope/prod?region=eu-west-1'`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Break = true
+			if len(args) == 0 && opts.Project == "" && opts.ProjectID == "" && opts.f.Getenv(mgmt.EnvProjectID) == "" {
+				return fmt.Errorf("lock break: which project? name the one whose lock to break: descope-run lock break PROJECT-ID, --project NAME or --project-id ID")
+			}
 			return run(c, args)
 		},
 	}
@@ -102,7 +127,7 @@ func lockRun(ctx context.Context, opts *LockOptions) error {
 	if err != nil {
 		return err
 	}
-	p, err := f.resolveProject(ws, projectSelection{ID: opts.ProjectID})
+	p, err := f.resolveProject(ws, projectSelection{Name: opts.Project, ID: opts.ProjectID})
 	if err != nil {
 		return err
 	}
