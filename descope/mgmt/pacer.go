@@ -184,9 +184,10 @@ type Pacer struct {
 	resumedAt   time.Time     // when the last episode ended
 	wake        chan struct{} // closed and replaced when a pause starts, waking every waiter
 	pauses      int
-	accepted    []time.Time // send times of the calls the server accepted, about in order
-	inFlight    int         // calls sent and not yet answered
-	learnt      PaceMemory  // what was learnt or recalled; zero Pace until then
+	accepted    []time.Time   // send times of the calls the server accepted, about in order
+	inFlight    int           // calls sent and not yet answered
+	slowest     time.Duration // the longest round trip answered since the last episode ended
+	learnt      PaceMemory    // what was learnt or recalled; zero Pace until then
 }
 
 // PacerOption configures a Pacer.
@@ -411,6 +412,9 @@ func (p *Pacer) answered(at time.Time, status int, retryAfter time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.inFlight = max(p.inFlight-1, 0)
+	if status != 0 {
+		p.slowest = max(p.slowest, p.nowLocked().Sub(at))
+	}
 	switch {
 	case status == http.StatusTooManyRequests:
 		p.refusedLocked(at, retryAfter)
@@ -489,10 +493,11 @@ func (p *Pacer) resumeLocked() {
 	}
 	at := p.pausedUntil
 	p.pausing = false
-	prev, resumed := p.prevRefused, p.resumedAt
+	prev, resumed, slowest := p.prevRefused, p.resumedAt, p.slowest
 	p.resumedAt = at
 	p.prevRefused = p.refusedSent
-	if !prev.IsZero() && p.measureRefillLocked(prev, resumed, at) {
+	p.slowest = 0
+	if !prev.IsZero() && p.measureRefillLocked(prev, resumed, at, slowest) {
 		return
 	}
 	w := float64(p.window)
@@ -527,13 +532,13 @@ func (p *Pacer) resumeLocked() {
 	p.refillLocked(at, float64(pace.N-recent-p.inFlight))
 }
 
-// measureRefillLocked learns the server's limit anew from a 429 that
-// follows an earlier episode, whose first refusal was for a call sent at
-// prev and which ended at resumed, when the calls the server accepted between the two refusals
-// contradict the limit believed so far; it reports false, changing
-// nothing, when they do not (the 429 came from calls bunched by jitter or
-// from another client sharing the limit, and the caller lowers the pace as
-// for a first episode).
+// measureRefillLocked learns the server's refill from a 429 that follows an
+// earlier episode, whose first refusal was for a call sent at prev and
+// which ended at resumed. slowest is the longest round trip answered since.
+// It reports false, changing nothing, when the measure may be well below
+// the refill and the window estimate still holds (the 429 came from calls
+// bunched by jitter, or from another client sharing the limit): the caller
+// then lowers the pace by the margin, as for a first episode.
 //
 // A token bucket of capacity C refilled at r per second accepts C + r*t
 // calls in t from full: a first episode shows that sum, and the window
@@ -542,66 +547,98 @@ func (p *Pacer) resumeLocked() {
 // minute drained in a second reads as about 93/1s). A refusal leaves the
 // bucket with less than a token, so the n calls accepted between two
 // refusals sent d apart measure the refill: r*d is within one call of n
-// whatever the window and whatever Retry-After was rounded to (send times
-// on both ends keep the span free of latency). Unless the pause filled the
-// bucket, which only makes n/d lower than r. The pace is then at most
-// (n-1)/d, below r for certain, and Margin of n/d once that is lower; the
-// burst is what the calls accepted show the bucket holds beyond the refill.
-// The server's limit and the pace are written over its window C/r
-// ("200/60s"), so that the burst goes with them.
+// whatever the window and whatever Retry-After was rounded to, and only
+// lower if the pause filled the bucket. The pace is at most Margin of n/d,
+// and at most (m-1)/(d+slowest), m the calls sent after the pause: a bound
+// below r even when the calls reached the server in another order than
+// they were sent. The burst is what the calls accepted show the bucket
+// holds beyond the refill, and the server's limit and the pace are written
+// over its window C/r ("200/60s"), so that the burst goes with them.
 //
-// The pacer resumes with an empty bucket: the server's holds what it refilled
-// during the pause, which is left to absorb jitter.
-func (p *Pacer) measureRefillLocked(prev, resumed, at time.Time) bool {
+// The pacer resumes with an empty bucket: the server's holds what it
+// refilled during the pause, which is left to absorb jitter.
+func (p *Pacer) measureRefillLocked(prev, resumed, at time.Time, slowest time.Duration) bool {
+	// The span ends when the refused call or the last of the calls
+	// accepted was sent: calls sent together (a burst) reach the server in
+	// any order, so calls sent after the refused one may have been
+	// accepted before it, and those accepted after it took what the
+	// server refilled since.
 	cur := p.refusedSent
-	span := cur.Sub(prev).Seconds()
-	if span <= 0 {
-		return false
-	}
-	var sent []time.Time // the accepted calls sent up to the refusal
+	var sent []time.Time // the accepted calls sent before the 429 came back
 	n := 0               // of them, those sent after the previous refusal
+	since := 0           // and those sent after the previous pause
 	for _, s := range p.accepted {
-		if s.After(cur) {
+		if s.After(p.pauseStart) {
 			continue
 		}
 		sent = append(sent, s)
 		if s.After(prev) {
 			n++
+			if s.After(cur) {
+				cur = s
+			}
+		}
+		if !s.Before(resumed) {
+			since++
 		}
 	}
-	// What the limit believed so far predicts for the span: what the
-	// server refilled during the pause, up to its burst, and then its
-	// refill since. Within the margin of it, the belief stands.
-	belief := p.learnt.Server
-	if belief.IsUnlimited() {
-		belief = p.pace
+	span := cur.Sub(prev).Seconds()
+	if span <= 0 {
+		return false
 	}
-	if !belief.IsUnlimited() {
-		r := float64(belief.Limit())
-		expect := min(float64(belief.N), r*resumed.Sub(prev).Seconds()) + r*cur.Sub(resumed).Seconds()
-		if float64(n)+1 >= Margin*expect && float64(n) <= expect/Margin+1 {
-			return false
+	refill := max(float64(n), 1) / span // the server's refill, calls per second
+	// The burst: the most the calls accepted exceed the refill by, over
+	// any stretch ending at the refusal; and, of the calls before the
+	// previous refusal, ending there.
+	slices.SortFunc(sent, func(a, b time.Time) int { return a.Compare(b) })
+	m, _ := slices.BinarySearchFunc(sent, prev, func(s, t time.Time) int {
+		if s.After(t) {
+			return 1
+		}
+		return -1
+	}) // sent[:m] were sent up to the previous refusal
+	burst, before := 1.0, 0.0
+	for i, s := range sent {
+		burst = max(burst, float64(len(sent)-i)-refill*cur.Sub(s).Seconds())
+		if i < m {
+			before = max(before, float64(m-i)-refill*prev.Sub(s).Seconds())
+		}
+	}
+	// The measure holds when the pause left the server's bucket short of
+	// the burst the calls before the previous refusal showed, or within
+	// the margin of it. Otherwise the bucket may have been full well before
+	// the pause ended, and n/d is well below the refill: unless the window
+	// estimate is contradicted too, it stands, and the caller lowers the
+	// pace by the margin. What it predicts for the span: what the server
+	// refilled during the pause, up to its burst, and its refill since.
+	if Margin*refill*resumed.Sub(prev).Seconds() >= before {
+		belief := p.learnt.Server
+		if belief.IsUnlimited() {
+			belief = p.pace
+		}
+		if !belief.IsUnlimited() {
+			r := float64(belief.Limit())
+			expect := min(float64(belief.N), r*resumed.Sub(prev).Seconds()) + r*cur.Sub(resumed).Seconds()
+			if float64(n)+1 >= Margin*expect && float64(n) <= expect/Margin+1 {
+				return false
+			}
 		}
 	}
 	current := math.Inf(1)
 	if !p.pace.IsUnlimited() {
 		current = float64(p.pace.Limit())
 	}
-	refill := max(float64(n), 1) / span // the server's refill, calls per second
-	pace := min(Margin*float64(n), float64(n)-1) / span
-	if n < 2 {
+	// Over the span at the server, which may be up to a round trip longer
+	// than between the sends, the refill was at least the calls sent after
+	// the pause less one: those in flight with the previous refusal may
+	// have reached the server before it and taken what it held then.
+	pace := min(Margin*float64(n), float64(since)-1) / (span + slowest.Seconds())
+	if since < 2 {
 		// A refill of less than two calls over the span: too little to
 		// bound it from below.
 		pace = min(0.5/span, current/2)
 	}
 	pace = min(pace, current, refill)
-	// The burst: the most the calls accepted exceed the refill by, over
-	// any stretch ending at the refusal.
-	slices.SortFunc(sent, func(a, b time.Time) int { return a.Compare(b) })
-	burst := 1.0
-	for i, s := range sent {
-		burst = max(burst, float64(len(sent)-i)-refill*cur.Sub(s).Seconds())
-	}
 	server, paced := overWindow(refill, pace, burst)
 	p.setPaceLocked(paced)
 	p.learnt = PaceMemory{Server: server, Pace: paced, LearntAt: at}

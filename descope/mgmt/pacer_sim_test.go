@@ -3,6 +3,7 @@ package mgmt_test
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"testing"
 	"time"
@@ -58,18 +59,21 @@ type simRun struct {
 }
 
 // simulate sends calls calls through p to srv, on clock, with at most
-// workers in flight, each answered latency after it was sent (the server
-// decides when it is sent); a refused call is sent again. Only the fake
-// clock moves: p never sleeps, because a call is sent only once p has a
-// token for it.
-func simulate(t *testing.T, p *mgmt.Pacer, clock *fakeClock, srv *simServer, calls, workers int, latency time.Duration) simRun {
+// workers in flight. Each call reaches the server latency after it was
+// sent, give or take jitter (seeded: calls sent together arrive in any
+// order), and is answered latency after that; a refused call is sent
+// again. Only the fake clock moves: p never sleeps, because a call is sent
+// only once p has a token for it.
+func simulate(t *testing.T, p *mgmt.Pacer, clock *fakeClock, srv *simServer, calls, workers int, latency, jitter time.Duration, seed uint64) simRun {
 	t.Helper()
 	type flight struct {
-		sent, due  time.Time
-		status     int
-		retryAfter time.Duration
+		sent, arrive, due time.Time
+		decided           bool
+		status            int
+		retryAfter        time.Duration
 	}
-	var queue []flight
+	rng := rand.New(rand.NewPCG(seed, seed))
+	var flights []*flight
 	start := clock.Now()
 	var run simRun
 	for done := 0; done < calls; {
@@ -77,9 +81,25 @@ func simulate(t *testing.T, p *mgmt.Pacer, clock *fakeClock, srv *simServer, cal
 		if now.Sub(start) > 48*time.Hour {
 			t.Fatalf("after two days, %d of %d calls done: %+v", done, calls, p.Stats())
 		}
-		if len(queue) > 0 && !queue[0].due.After(now) {
-			f := queue[0]
-			queue = queue[1:]
+		// The earliest event: a call reaching the server, or an answer.
+		next, first := now.Add(time.Hour), -1
+		for i, f := range flights {
+			at := f.due
+			if !f.decided {
+				at = f.arrive
+			}
+			if at.Before(next) {
+				next, first = at, i
+			}
+		}
+		if first >= 0 && !next.After(now) {
+			f := flights[first]
+			if !f.decided {
+				f.decided = true
+				f.status, f.retryAfter = srv.call(f.arrive)
+				continue
+			}
+			flights = append(flights[:first], flights[first+1:]...)
 			p.Answered(f.sent, f.status, f.retryAfter)
 			if f.status == http.StatusOK {
 				done++
@@ -88,22 +108,21 @@ func simulate(t *testing.T, p *mgmt.Pacer, clock *fakeClock, srv *simServer, cal
 			}
 			continue
 		}
-		next := now.Add(time.Hour)
-		if len(queue) > 0 {
-			next = queue[0].due
-		}
 		stats := p.Stats()
 		switch {
 		case !stats.PausedUntil.IsZero():
 			next = minTime(next, stats.PausedUntil)
-		case done+len(queue) < calls && len(queue) < workers:
+		case done+len(flights) < calls && len(flights) < workers:
 			if tokens := p.Tokens(); tokens >= 1 {
 				if err := p.Wait(context.Background(), 1); err != nil {
 					t.Fatal(err)
 				}
 				sent := p.Sent()
-				status, retryAfter := srv.call(sent)
-				queue = append(queue, flight{sent: sent, due: sent.Add(latency), status: status, retryAfter: retryAfter})
+				arrive := sent.Add(latency)
+				if jitter > 0 {
+					arrive = arrive.Add(time.Duration(rng.Int64N(int64(2*jitter))) - jitter)
+				}
+				flights = append(flights, &flight{sent: sent, arrive: arrive, due: arrive.Add(latency)})
 				continue
 			} else {
 				d := time.Duration(math.Ceil((1 - tokens) / float64(stats.Limit) * float64(time.Second)))
@@ -141,8 +160,11 @@ func TestPacerLearnsAnyWindow(t *testing.T) {
 		// keeps in the end.
 		minShare float64
 	}{
+		// The 1 s pause lets this server refill 3.3 calls: a refill known
+		// to within a call or two, the calls in flight with the first 429
+		// making the second.
 		{name: "server 200/60s, client 100/1s", client: mgmt.Rate{N: 100, Per: time.Second},
-			limit: 200, window: time.Minute, calls: 400, maxPauses: 2, minShare: 0.6},
+			limit: 200, window: time.Minute, calls: 400, maxPauses: 2, minShare: 0.5},
 		{name: "server 200/60s with a 60s back-off, client 100/1s", client: mgmt.Rate{N: 100, Per: time.Second},
 			limit: 200, window: time.Minute, penalty: time.Minute, calls: 500, maxPauses: 2, minShare: 0.8},
 		{name: "server 50/10s with a 10s back-off, client 20/1s", client: mgmt.Rate{N: 20, Per: time.Second},
@@ -157,7 +179,7 @@ func TestPacerLearnsAnyWindow(t *testing.T) {
 			clock := newFakeClock()
 			p := mgmt.NewPacer(tc.client, tc.client.N, mgmt.WithClock(clock))
 			srv := newSimServer(tc.limit, tc.window, tc.penalty, clock.Now())
-			run := simulate(t, p, clock, srv, tc.calls, 10, 20*time.Millisecond)
+			run := simulate(t, p, clock, srv, tc.calls, 10, 10*time.Millisecond, 10*time.Millisecond, 1)
 			refill := float64(tc.limit) / tc.window.Seconds()
 			pace := float64(run.stats.Pace.Limit())
 			t.Logf("%d episodes, %d refused, %v; server %v, pace %v (%.2f of the refill)",
