@@ -121,6 +121,11 @@ const (
 	maxEvidence     = 1 << 16
 )
 
+// minEvidence is the fewest calls per window a first episode must show
+// before the pacer takes them for the server's limit: fewer mean the
+// server's window was mostly spent before this run began (see resumeLocked).
+const minEvidence = 5
+
 // Pacer paces every call to one project: a single token bucket
 // (golang.org/x/time/rate) shared by plan reads, apply writes and scripts.
 //
@@ -148,7 +153,8 @@ const (
 // would only earn another 429 and, against Descope, its 60 s back-off. A
 // 429 for a call sent before the previous episode ended belongs to that
 // episode and is simply sent again. When the server refused before
-// accepting anything, there is no evidence, and the pace is halved.
+// accepting anything, or after fewer than minEvidence calls, there is no
+// evidence (another run or client spent the window), and the pace is halved.
 //
 // That estimate assumes the server counts over W. One that counts over a
 // longer window (a bucket of 200 refilled at 200 per minute, against
@@ -507,12 +513,22 @@ func (p *Pacer) resumeLocked() {
 		current = float64(p.pace.Limit()) * p.window.Seconds()
 	}
 	server := p.estimateLocked(p.refusedSent, p.pauseStart)
-	if server < 1 {
-		// No evidence: the server refused before accepting anything.
+	if server < minEvidence {
+		// Too little evidence: the server refused before this run had
+		// sent it a handful of calls, so something else (the run just
+		// before this one, another client) spent its window, and the
+		// few calls accepted say nothing of its limit. Learning from
+		// them would pace the rest of the run, and the next runs, at
+		// a call or two per window. Halve the pace, learn nothing, and
+		// let a second episode, if any, measure the refill.
 		if !math.IsInf(current, 1) {
 			p.setPaceLocked(Rate{N: max(int(current/2), 1), Per: p.window})
 		}
-		p.logger.Info(fmt.Sprintf("the server refused before accepting any call; pacing at %s", p.pace))
+		if server < 1 {
+			p.logger.Info(fmt.Sprintf("the server refused before accepting any call; pacing at %s", p.pace))
+		} else {
+			p.logger.Info(fmt.Sprintf("the server refused after accepting only %d of this run's calls, too few to learn its limit from (another run or client spent its window); pacing at %s", int(server), p.pace))
+		}
 		p.refillLocked(at, 0)
 		return
 	}

@@ -291,6 +291,18 @@ func TestPacerLearnsLimit(t *testing.T) {
 			pace:     perSecond(10), tokens: 0,
 			wantLogged: "the server refused before accepting any call; pacing at 10/1s",
 		},
+		{
+			// The run before this one spent the server's window: the
+			// one call it accepted says nothing of its limit, and a pace
+			// of 1 call a window would stall this run and the next.
+			name: "too few calls to learn from",
+			rate: mgmt.DefaultRate,
+			evidence: func(p *mgmt.Pacer, clock *fakeClock) {
+				accept(p, clock, 1, 0)
+			},
+			pace: mgmt.Rate{N: 100, Per: time.Minute}, tokens: 0,
+			wantLogged: "the server refused after accepting only 1 of this run's calls, too few to learn its limit from (another run or client spent its window); pacing at 100/60s",
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
