@@ -252,6 +252,10 @@ func TestPruneCountsEachTarget(t *testing.T) {
 
 func TestLoosePermissionsAreReportedOnce(t *testing.T) {
 	root := t.TempDir()
+	// t.TempDir's mode follows the umask: 0775 under a umask of 002.
+	if err := os.Chmod(root, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	var logged bytes.Buffer
 	s, err := NewDirStore(root, WithLogger(hclog.New(&hclog.LoggerOptions{Output: &logged, Level: hclog.Warn})))
 	if err != nil {
